@@ -1,0 +1,80 @@
+#pragma once
+// Multi-producer, single-consumer bounded queue. Producers (proxy workers) call try_push, which
+// never waits for the consumer: a full queue drops the item and counts it (fail-open). The
+// consumer (the pipeline or a sink thread) blocks in pop_batch. A mutex guards a ring buffer;
+// at the rates a proxy sees (tens of thousands per second) the critical section is a move.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace llmtap {
+
+template <class T>
+class bounded_queue {
+ public:
+  explicit bounded_queue(size_t capacity) : ring_(capacity ? capacity : 1) {}
+
+  // Returns false (and counts a drop) when full or closed. Never blocks on the consumer.
+  bool try_push(T&& item) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || size_ == ring_.size()) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      ring_[(head_ + size_) % ring_.size()] = std::move(item);
+      ++size_;
+    }
+    pushed_.fetch_add(1, std::memory_order_relaxed);
+    cv_.notify_one();
+    return true;
+  }
+
+  // Moves up to `max` items into `out` (appended). Waits up to `wait` for the first one.
+  // Returns false once the queue is closed and empty: the consumer is done.
+  bool pop_batch(std::vector<T>& out, size_t max, std::chrono::milliseconds wait) {
+    std::unique_lock lock(mu_);
+    if (size_ == 0 && !closed_) cv_.wait_for(lock, wait, [&] { return size_ > 0 || closed_; });
+    if (size_ == 0) return !closed_;
+    size_t n = size_ < max ? size_ : max;
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(ring_[head_]));
+      head_ = (head_ + 1) % ring_.size();
+    }
+    size_ -= n;
+    popped_.fetch_add(n, std::memory_order_relaxed);
+    return true;
+  }
+
+  // After close, pushes fail (counted as drops) and the consumer drains what is left.
+  void close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  size_t capacity() const { return ring_.size(); }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return size_;
+  }
+  uint64_t pushed() const { return pushed_.load(std::memory_order_relaxed); }
+  uint64_t popped() const { return popped_.load(std::memory_order_relaxed); }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<T> ring_;
+  size_t head_ = 0, size_ = 0;
+  bool closed_ = false;
+  std::atomic<uint64_t> pushed_{0}, popped_{0}, dropped_{0};
+};
+
+}  // namespace llmtap

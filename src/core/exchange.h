@@ -1,0 +1,153 @@
+#pragma once
+// The one record per proxied call. A proxy worker fills the wire facts on the hot path (no JSON
+// parsing there), moves it into the exchange queue at the end of the call, and never touches it
+// again. The pipeline thread then fills the parsed facts (model, usage, error type...) from the
+// captured bytes, and the store and sinks read it. Move-only by convention: it owns buffers.
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace llmtap {
+
+// What kind of API call this was, from the request path. `other` is still proxied and recorded.
+enum class endpoint : uint8_t {
+  other = 0,
+  chat_completions,
+  completions,
+  embeddings,
+  responses,
+  images_generations,
+  images_edits,
+  audio_transcriptions,
+  audio_translations,
+  audio_speech,
+  moderations,
+  models,
+  files,
+  batches,
+};
+
+// How the call ended, from the proxy's point of view. An upstream 4xx/5xx is `ok` here (the
+// call was relayed faithfully); the status and error fields say what the upstream answered.
+enum class outcome : uint8_t {
+  ok = 0,
+  client_aborted,        // the client went away before the response was complete
+  upstream_disconnected, // the upstream closed or reset mid-response
+  upstream_unreachable,  // connect or TLS handshake failed: we answered 502
+  upstream_timeout,      // no response head in time, or idle mid-body: we answered 504 (or cut)
+  rejected,              // we refused the request ourselves (400/404/413/431/408)
+  internal_error,
+};
+
+// Where usage numbers came from.
+enum class usage_source : uint8_t { none = 0, reported, estimated };
+
+struct usage {
+  int64_t input_tokens = -1;   // prompt_tokens / input_tokens; -1 = unknown
+  int64_t output_tokens = -1;  // completion_tokens / output_tokens
+  int64_t total_tokens = -1;
+  int64_t cached_input_tokens = -1;  // part of input_tokens
+  int64_t reasoning_tokens = -1;     // part of output_tokens
+  int64_t audio_input_tokens = -1;
+  int64_t audio_output_tokens = -1;
+  usage_source source = usage_source::none;
+};
+
+// The six x-ratelimit-* response headers. -1 = absent, negative or unparsable ("unknown").
+struct rate_limits {
+  int64_t limit_requests = -1;
+  int64_t limit_tokens = -1;
+  int64_t remaining_requests = -1;
+  int64_t remaining_tokens = -1;
+  int64_t reset_requests_ms = -1;  // Go durations like "6m0s", "20ms" turned into milliseconds
+  int64_t reset_tokens_ms = -1;
+};
+
+// Monotonic stamps in nanoseconds (steady_clock); 0 = did not happen.
+struct stamps {
+  int64_t accepted = 0;            // request head started arriving on the downstream side
+  int64_t request_head_done = 0;   // request head fully parsed
+  int64_t upstream_connect_start = 0;
+  int64_t upstream_connected = 0;  // connection ready (= connect_start when reused from the pool)
+  int64_t request_sent = 0;        // whole request written upstream
+  int64_t first_byte = 0;          // first byte of the upstream response
+  int64_t first_token = 0;         // first SSE event carrying content (streams only)
+  int64_t last_byte = 0;           // last byte of the upstream response relayed downstream
+};
+
+// Bytes kept for the pipeline to parse. Capped; `truncated` says the cap was hit.
+struct capture {
+  std::string bytes;
+  bool truncated = false;
+};
+
+// How many SSE event payloads a streamed response keeps: the first (model, id) and the last few
+// (finish reason, the usage chunk, a terminal Responses event, an in-band error).
+inline constexpr size_t kTailEvents = 4;
+
+struct exchange {
+  // identity
+  uint64_t id = 0;                // unique within the process: (worker << 48) | per-worker counter
+  int64_t wall_start_unix_ns = 0; // wall clock at `accepted`, for the store and reports
+  stamps t;
+  int64_t inside_ns = 0;  // time the call spent in llmtap's own code (parse, relay, bookkeeping)
+
+  // request
+  std::string method;
+  std::string path;        // as received, without the query string
+  std::string upstream;    // name of the upstream used ("default" or a /u/<name>/ name)
+  std::string deployment;  // Azure deployment from /openai/deployments/{d}/
+  endpoint ep = endpoint::other;
+  std::string organization;  // OpenAI-Organization request header, else the response's
+  std::string project;       // OpenAI-Project request header
+  std::string key_label;     // "sk-...abcd"; never the key
+  std::string key_hash;      // keyed hash (hex) of the key, for grouping
+  std::string service, env, version;  // caller identity (config, overridden by x-llmtap-*)
+  int32_t retry_count = -1;           // x-stainless-retry-count
+  uint64_t request_bytes = 0;         // body bytes
+  capture request_body;               // capped copy of the JSON request body
+
+  // response
+  uint16_t status = 0;
+  bool stream = false;  // the response was text/event-stream
+  std::string request_id;  // x-request-id
+  int32_t processing_ms = -1;  // openai-processing-ms
+  rate_limits limits;
+  uint64_t response_bytes = 0;  // body bytes as relayed (after de-chunking)
+  capture response_body;        // non-stream: capped body
+  std::array<std::string, kTailEvents + 1> events;  // stream: [0] = first event, then a ring
+  uint32_t event_count = 0;                         // SSE data events seen
+  outcome result = outcome::ok;
+  std::string proxy_error;  // our own message when result != ok (no secrets)
+
+  // parsed by the pipeline from the captures
+  std::string model_requested;
+  std::string model_served;
+  bool stream_requested = false;
+  bool include_usage_requested = false;
+  std::string finish_reason;
+  std::string error_type;  // error.type, or error.code for Azure-shaped bodies
+  std::string error_code;
+  struct usage usage;
+
+  // The ring of tail events: slot 0 holds the first event, slots 1..kTailEvents the most recent.
+  std::string& next_event_slot() {
+    size_t slot = event_count == 0 ? 0 : 1 + (event_count - 1) % kTailEvents;
+    ++event_count;
+    return events[slot];
+  }
+  // The i-th most recent event (0 = last); nullptr when there are fewer.
+  const std::string* recent_event(size_t i) const {
+    if (i >= event_count) return nullptr;
+    uint32_t n = event_count - 1 - static_cast<uint32_t>(i);  // index in arrival order
+    if (n == 0) return &events[0];
+    if (event_count - 1 - n >= kTailEvents) return nullptr;  // fell out of the ring
+    return &events[1 + (n - 1) % kTailEvents];
+  }
+};
+
+const char* to_string(endpoint e);
+const char* to_string(outcome o);
+const char* to_string(usage_source s);
+
+}  // namespace llmtap

@@ -104,6 +104,7 @@ struct exchange {
   std::string key_hash;      // keyed hash (hex) of the key, for grouping
   std::string service, env, version;  // caller identity (config, overridden by x-llmtap-*)
   int32_t retry_count = -1;           // x-stainless-retry-count
+  std::string request_content_type;   // for parsing multipart bodies (audio, image edits)
   uint64_t request_bytes = 0;         // body bytes
   capture request_body;               // capped copy of the JSON request body
 

@@ -1,0 +1,122 @@
+#include "app/app.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "admin/admin_server.h"
+#include "core/paths.h"
+#include "pipeline/pipeline.h"
+#include "proxy/proxy_server.h"
+#include "store/writer.h"
+
+namespace llmtap {
+
+std::string load_or_create_secret(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) throw config_error(fmt::format("cannot create data dir {}: {}", data_dir, ec.message()));
+  std::string path = data_dir + "/secret";
+  if (std::ifstream in(path); in) {
+    std::string s;
+    std::getline(in, s);
+    if (s.size() >= 32) return s;
+  }
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw config_error("cannot get random bytes for the key secret");
+  std::string hex;
+  for (unsigned char c : raw) hex += fmt::format("{:02x}", c);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw config_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+  ::close(fd);
+  if (!ok) throw config_error(fmt::format("cannot write {}", path));
+  return hex;
+}
+
+struct app::impl {
+  config cfg;
+  exchange_queue queue;
+  std::unique_ptr<store::store_writer> store;
+  std::unique_ptr<pipeline::pipeline> pipe;
+  std::unique_ptr<proxy::proxy_server> proxy;
+  std::unique_ptr<admin::admin_server> admin;
+  std::atomic<bool> ready{false};
+  bool stopped = false;
+
+  explicit impl(config c)
+      : cfg(std::move(c)), queue(static_cast<size_t>(cfg.pipeline.queue_capacity)) {}
+
+  std::string metrics() const {
+    const auto& pc = proxy->counters();
+    std::string out;
+    auto counter = [&out](const char* name, const char* help, std::string_view labels, uint64_t v) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0}{2} {3}\n", name, help, labels, v);
+    };
+    counter("llmtap_proxy_connections_total", "Downstream connections accepted.", "", pc.connections.load());
+    counter("llmtap_proxy_requests_total", "Requests received by the proxy.", "", pc.requests.load());
+    counter("llmtap_proxy_rejected_total", "Requests llmtap answered itself with a 4xx.", "", pc.rejected.load());
+    counter("llmtap_proxy_upstream_errors_total", "Calls that failed on the upstream side (502/504, cut streams).", "",
+            pc.upstream_errors.load());
+    counter("llmtap_pipeline_processed_total", "Exchanges processed by the pipeline.", "", pipe->processed());
+    counter("llmtap_store_written_total", "Calls written to the store.", "", store->written());
+    counter("llmtap_store_errors_total", "Store write batches that failed.", "", store->errors());
+    out += "# HELP llmtap_dropped_total Records dropped because a queue was full.\n"
+           "# TYPE llmtap_dropped_total counter\n";
+    out += fmt::format("llmtap_dropped_total{{stage=\"pipeline\"}} {}\n", queue.dropped());
+    out += fmt::format("llmtap_dropped_total{{stage=\"store\"}} {}\n", store->dropped());
+    return out;
+  }
+};
+
+app::app(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
+  auto& m = *impl_;
+  std::string dir = m.cfg.resolved_data_dir();
+  std::string secret = load_or_create_secret(dir);
+  m.store = std::make_unique<store::store_writer>(llmtap::store_path(dir),
+                                                  static_cast<size_t>(m.cfg.store.queue_capacity),
+                                                  static_cast<size_t>(m.cfg.store.batch_size));
+  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get());
+  m.proxy = std::make_unique<proxy::proxy_server>(m.cfg, m.queue, std::move(secret));
+  m.admin = std::make_unique<admin::admin_server>(
+      m.cfg.proxy.admin_listen,
+      admin::admin_handlers{[this] { return impl_->metrics(); }, [this] { return impl_->ready.load(); }});
+}
+
+app::~app() { stop(); }
+
+void app::start() {
+  impl_->store->start();
+  impl_->pipe->start();
+  impl_->proxy->start();
+  impl_->admin->start();
+  impl_->ready = true;
+}
+
+void app::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->ready = false;
+  impl_->proxy->stop();  // in-flight calls finish, their exchanges are queued
+  impl_->pipe->stop();   // the queue is closed and drained into the store's queue
+  impl_->store->stop();  // the store's queue is drained and committed
+  impl_->admin->stop();
+}
+
+uint16_t app::proxy_port() const { return impl_->proxy->port(); }
+uint16_t app::admin_port() const { return impl_->admin->port(); }
+std::string app::store_path() const { return llmtap::store_path(impl_->cfg.resolved_data_dir()); }
+
+std::string app::drop_report() const {
+  return fmt::format("{} calls stored, {} dropped (pipeline queue {}, store queue {}), {} failed store batches",
+                     impl_->store->written(), impl_->queue.dropped() + impl_->store->dropped(),
+                     impl_->queue.dropped(), impl_->store->dropped(), impl_->store->errors());
+}
+
+}  // namespace llmtap

@@ -1,0 +1,314 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <thread>
+#include <toml++/toml.h>
+
+#include "core/paths.h"
+
+namespace llmtap {
+namespace {
+
+// A value's validity check; returns an empty string when fine, else why not.
+using check_fn = std::function<std::string(const std::string&)>;
+
+struct setting {
+  std::string section, key;
+  // Set from text (env, flag). Returns an error message, empty on success.
+  std::function<std::string(config&, const std::string&)> set_text;
+  // Set from a TOML node. Returns an error message, empty on success.
+  std::function<std::string(config&, const toml::node&)> set_toml;
+  std::function<std::string(const config&)> get;
+};
+
+std::string check_url(const std::string& v) {
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+    return "must start with http:// or https://";
+  auto rest = v.substr(v.find("://") + 3);
+  if (rest.empty() || rest[0] == '/') return "has no host";
+  return {};
+}
+
+std::string check_listen(const std::string& v) {
+  try {
+    parse_host_port(v, "address");
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+template <auto Sec, auto Field>
+setting string_setting(const char* section, const char* key, check_fn check = nullptr) {
+  auto apply = [check](config& c, const std::string& v) -> std::string {
+    if (check)
+      if (auto why = check(v); !why.empty()) return why;
+    (c.*Sec).*Field = v;
+    return {};
+  };
+  return {section, key, apply,
+          [apply](config& c, const toml::node& n) -> std::string {
+            auto s = n.value<std::string>();
+            if (!s || !n.is_string()) return "expected a string";
+            return apply(c, *s);
+          },
+          [](const config& c) { return (c.*Sec).*Field; }};
+}
+
+template <auto Sec, auto Field>
+setting int_setting(const char* section, const char* key, int64_t lo, int64_t hi) {
+  auto apply = [lo, hi](config& c, int64_t v) -> std::string {
+    if (v < lo || v > hi) return fmt::format("must be between {} and {}", lo, hi);
+    (c.*Sec).*Field = v;
+    return {};
+  };
+  return {section, key,
+          [apply](config& c, const std::string& text) -> std::string {
+            int64_t v = 0;
+            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || p != text.data() + text.size() || text.empty())
+              return fmt::format("expected an integer, got \"{}\"", text);
+            return apply(c, v);
+          },
+          [apply](config& c, const toml::node& n) -> std::string {
+            if (!n.is_integer()) return "expected an integer";
+            return apply(c, *n.value<int64_t>());
+          },
+          [](const config& c) { return std::to_string((c.*Sec).*Field); }};
+}
+
+template <auto Sec, auto Field>
+setting bool_setting(const char* section, const char* key) {
+  return {section, key,
+          [](config& c, const std::string& text) -> std::string {
+            std::string t = text;
+            std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+            if (t == "true" || t == "1" || t == "yes" || t == "on") (c.*Sec).*Field = true;
+            else if (t == "false" || t == "0" || t == "no" || t == "off") (c.*Sec).*Field = false;
+            else return fmt::format("expected true or false, got \"{}\"", text);
+            return {};
+          },
+          [](config& c, const toml::node& n) -> std::string {
+            if (!n.is_boolean()) return "expected true or false";
+            (c.*Sec).*Field = *n.value<bool>();
+            return {};
+          },
+          [](const config& c) -> std::string { return (c.*Sec).*Field ? "true" : "false"; }};
+}
+
+using C = config;
+const std::vector<setting>& settings() {
+  static const std::vector<setting> all = {
+      string_setting<&C::proxy, &C::proxy_section::listen>("proxy", "listen", check_listen),
+      string_setting<&C::proxy, &C::proxy_section::admin_listen>("proxy", "admin_listen",
+                                                                  check_listen),
+      int_setting<&C::proxy, &C::proxy_section::workers>("proxy", "workers", 0, 64),
+      int_setting<&C::proxy, &C::proxy_section::max_header_bytes>("proxy", "max_header_bytes",
+                                                                  1024, 1 << 20),
+      int_setting<&C::proxy, &C::proxy_section::max_body_bytes>("proxy", "max_body_bytes", 1024,
+                                                                int64_t(4) << 30),
+      int_setting<&C::proxy, &C::proxy_section::header_timeout_ms>("proxy", "header_timeout_ms",
+                                                                   10, 3'600'000),
+      int_setting<&C::proxy, &C::proxy_section::idle_timeout_ms>("proxy", "idle_timeout_ms", 10,
+                                                                 86'400'000),
+      int_setting<&C::proxy, &C::proxy_section::connect_timeout_ms>("proxy", "connect_timeout_ms",
+                                                                    10, 600'000),
+      int_setting<&C::proxy, &C::proxy_section::upstream_timeout_ms>(
+          "proxy", "upstream_timeout_ms", 10, 86'400'000),
+      int_setting<&C::proxy, &C::proxy_section::upstream_idle_timeout_ms>(
+          "proxy", "upstream_idle_timeout_ms", 10, 86'400'000),
+      int_setting<&C::proxy, &C::proxy_section::pool_idle_ms>("proxy", "pool_idle_ms", 0,
+                                                              86'400'000),
+      int_setting<&C::proxy, &C::proxy_section::capture_max_bytes>("proxy", "capture_max_bytes",
+                                                                   0, int64_t(1) << 30),
+      int_setting<&C::proxy, &C::proxy_section::shutdown_grace_ms>("proxy", "shutdown_grace_ms",
+                                                                   0, 3'600'000),
+      string_setting<&C::upstream, &C::upstream_section::url>("upstream", "url", check_url),
+      string_setting<&C::upstream, &C::upstream_section::ca_file>("upstream", "ca_file"),
+      bool_setting<&C::upstream, &C::upstream_section::verify>("upstream", "verify"),
+      string_setting<&C::store, &C::store_section::data_dir>("store", "data_dir"),
+      int_setting<&C::store, &C::store_section::queue_capacity>("store", "queue_capacity", 1,
+                                                                 1 << 24),
+      int_setting<&C::store, &C::store_section::batch_size>("store", "batch_size", 1, 1 << 20),
+      int_setting<&C::pipeline, &C::pipeline_section::queue_capacity>(
+          "pipeline", "queue_capacity", 1, 1 << 24),
+      string_setting<&C::identity, &C::identity_section::service>("identity", "service"),
+      string_setting<&C::identity, &C::identity_section::env>("identity", "env"),
+      string_setting<&C::identity, &C::identity_section::version>("identity", "version"),
+      bool_setting<&C::log, &C::log_section::debug>("log", "debug"),
+  };
+  return all;
+}
+
+const setting* find_setting(std::string_view section, std::string_view key) {
+  for (const auto& s : settings())
+    if (s.section == section && s.key == key) return &s;
+  return nullptr;
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+  return s;
+}
+
+std::string where(const std::string& file, const toml::node& n) {
+  return fmt::format("{}:{}", file, n.source().begin.line);
+}
+
+void load_upstreams(config& c, const std::string& file, const toml::table& t) {
+  for (const auto& [name, node] : t) {
+    std::string n(name.str());
+    const auto* tbl = node.as_table();
+    if (!tbl) throw config_error(fmt::format("{}: upstreams.{} must be a table", where(file, node), n));
+    if (n.empty() || n == "default" || n.find('/') != std::string::npos)
+      throw config_error(fmt::format("{}: upstreams.{}: invalid upstream name", where(file, node), n));
+    upstream_config u;
+    u.name = n;
+    for (const auto& [k, v] : *tbl) {
+      std::string key(k.str());
+      if (key == "url" && v.is_string()) {
+        u.url = *v.value<std::string>();
+        if (auto why = check_url(u.url); !why.empty())
+          throw config_error(fmt::format("{}: upstreams.{}.url {}", where(file, v), n, why));
+      } else if (key == "ca_file" && v.is_string()) {
+        u.ca_file = *v.value<std::string>();
+      } else if (key == "verify" && v.is_boolean()) {
+        u.verify = *v.value<bool>();
+      } else if (key == "url" || key == "ca_file" || key == "verify") {
+        throw config_error(fmt::format("{}: upstreams.{}.{} has the wrong type", where(file, v), n, key));
+      } else {
+        throw config_error(fmt::format("{}: unknown key upstreams.{}.{} (known: url, ca_file, verify)",
+                                       where(file, v), n, key));
+      }
+    }
+    if (u.url.empty())
+      throw config_error(fmt::format("{}: upstreams.{} needs a url", where(file, node), n));
+    c.named_upstreams.push_back(std::move(u));
+  }
+}
+
+void load_file(config& c, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw config_error(fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+  }
+  for (const auto& [sec_key, sec_node] : root) {
+    std::string section(sec_key.str());
+    const auto* tbl = sec_node.as_table();
+    if (!tbl)
+      throw config_error(fmt::format("{}: top-level key \"{}\" is not a section", where(path, sec_node), section));
+    if (section == "upstreams") {
+      load_upstreams(c, path, *tbl);
+      continue;
+    }
+    for (const auto& [k, v] : *tbl) {
+      std::string key(k.str());
+      const setting* s = find_setting(section, key);
+      if (!s) throw config_error(fmt::format("{}: unknown key {}.{}", where(path, v), section, key));
+      if (auto why = s->set_toml(c, v); !why.empty())
+        throw config_error(fmt::format("{}: {}.{} {}", where(path, v), section, key, why));
+      c.origin[section + "." + key] = "file";
+    }
+  }
+}
+
+void load_env(config& c, char** env) {
+  if (!env) return;
+  std::map<std::string, std::string> vars;
+  for (char** e = env; *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [name, value] : vars) {
+    if (name.rfind("LLMTAP_", 0) != 0) continue;
+    const setting* match = nullptr;
+    for (const auto& s : settings())
+      if (name == "LLMTAP_" + upper(s.section) + "_" + upper(s.key)) match = &s;
+    if (!match) throw config_error(fmt::format("environment: unknown variable {}", name));
+    if (auto why = match->set_text(c, value); !why.empty())
+      throw config_error(fmt::format("environment: {} {}", name, why));
+    c.origin[match->section + "." + match->key] = "env";
+  }
+  // Datadog users already set these; they name the same caller identity.
+  const std::pair<const char*, std::string config::identity_section::*> dd[] = {
+      {"DD_SERVICE", &config::identity_section::service},
+      {"DD_ENV", &config::identity_section::env},
+      {"DD_VERSION", &config::identity_section::version}};
+  for (const auto& [var, field] : dd) {
+    std::string key = std::string("identity.") + (field == &config::identity_section::service ? "service"
+                                                  : field == &config::identity_section::env ? "env"
+                                                                                             : "version");
+    auto it = vars.find(var);
+    if (it != vars.end() && c.origin[key] != "env") {
+      c.identity.*field = it->second;
+      c.origin[key] = std::string("env (") + var + ")";
+    }
+  }
+}
+
+}  // namespace
+
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text, const std::string& what) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw config_error(fmt::format("{} \"{}\" is not HOST:PORT", what, text));
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw config_error(fmt::format("{} \"{}\" is not HOST:PORT", what, text));
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (host.empty() || port.empty() || ec != std::errc() || end != port.data() + port.size() || p > 65535)
+    throw config_error(fmt::format("{} \"{}\" is not HOST:PORT", what, text));
+  return {host, static_cast<uint16_t>(p)};
+}
+
+std::string config::resolved_data_dir() const {
+  return store.data_dir.empty() ? default_data_dir() : store.data_dir;
+}
+
+upstream_config config::default_upstream() const {
+  return {"default", upstream.url, upstream.ca_file, upstream.verify};
+}
+
+config load_config(const std::string& path, char** env) {
+  config c;
+  for (const auto& s : settings()) c.origin[s.section + "." + s.key] = "default";
+  if (!path.empty()) load_file(c, path);
+  load_env(c, env);
+  return c;
+}
+
+void set_from_flag(config& c, const std::string& dotted_key, const std::string& value) {
+  auto dot = dotted_key.find('.');
+  const setting* s = dot == std::string::npos
+                         ? nullptr
+                         : find_setting(dotted_key.substr(0, dot), dotted_key.substr(dot + 1));
+  if (!s) throw config_error("unknown setting " + dotted_key);
+  if (auto why = s->set_text(c, value); !why.empty())
+    throw config_error(fmt::format("flag for {}: {}", dotted_key, why));
+  c.origin[dotted_key] = "flag";
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const config& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& s : settings()) out.emplace_back(s.section + "." + s.key, s.get(c));
+  return out;
+}
+
+}  // namespace llmtap

@@ -1,0 +1,39 @@
+#pragma once
+// The pipeline thread: takes finished exchanges from the proxy, parses what the workers only
+// captured (models, usage, finish reason, error type), and hands each one to the store (and, as
+// they arrive, to the other sinks). Never blocks a producer; hand-offs downstream are try_push.
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "core/exchange_queue.h"
+#include "store/writer.h"
+
+namespace llmtap::pipeline {
+
+class pipeline {
+ public:
+  pipeline(exchange_queue& in, store::store_writer* store);
+  ~pipeline();
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  void start();
+  // Closes the input queue, processes everything still in it, then returns. Call after the
+  // producers (proxy workers) have stopped.
+  void stop();
+
+  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+
+  // Parses one exchange's captures in place (also used by tests).
+  static void enrich(exchange& x);
+
+ private:
+  void run();
+  exchange_queue& in_;
+  store::store_writer* store_;
+  std::thread thread_;
+  std::atomic<uint64_t> processed_{0};
+};
+
+}  // namespace llmtap::pipeline

@@ -1,0 +1,584 @@
+// One downstream connection, request after request. The phases of a call, in order, are the
+// member functions below (docs/life-of-a-request.md follows the same names):
+//   read_request -> route -> acquire_upstream / send_request -> read_response_head
+//   -> relay_response_body -> finish (the exchange leaves through the queue)
+// Bodies are never re-serialized: the raw bytes read are the bytes written. Observation (SSE
+// framing, capture) happens after the bytes are on their way downstream.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <fmt/format.h>
+#include <optional>
+
+#include "core/clock.h"
+#include "openai/endpoint.h"
+#include "openai/headers.h"
+#include "openai/sse.h"
+#include "proxy/error_response.h"
+#include "proxy/http_observers.h"
+#include "proxy/worker.h"
+
+namespace llmtap::proxy {
+
+namespace {
+using tcp = net::ip::tcp;
+namespace beast = boost::beast;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+constexpr size_t kInitialBuffer = 16 * 1024;
+constexpr size_t kMaxUpstreamHead = 64 * 1024;
+constexpr size_t kMaxChunkHeader = 8 * 1024;  // Beast 360's sanity limit, missing from 345
+
+void append_capped(capture& c, std::string_view bytes, size_t cap) {
+  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
+  if (bytes.size() > room) c.truncated = true;
+  c.bytes.append(bytes.data(), std::min(room, bytes.size()));
+}
+
+template <class Stream, class Buffers>
+auto write_all(Stream& s, const Buffers& b) {
+  return net::async_write(s, b, kTuple);
+}
+
+auto up_read(upstream_conn& c, net::mutable_buffer b) {
+  return c.tls ? c.tls->async_read_some(b, kTuple) : c.plain->async_read_some(b, kTuple);
+}
+
+template <class Buffers>
+auto up_write(upstream_conn& c, const Buffers& b) {
+  return c.tls ? net::async_write(*c.tls, b, kTuple) : net::async_write(*c.plain, b, kTuple);
+}
+
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+}
+}  // namespace
+
+class session {
+ public:
+  session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
+    dbuf_.resize(kInitialBuffer);
+    handle_.down = &down_;
+    w_.sessions.insert(&handle_);
+  }
+  ~session() {
+    w_.sessions.erase(&handle_);
+    w_.active.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  net::awaitable<void> run() {
+    for (;;) {
+      if (w_.stopping && filled_ == 0) break;
+      auto x = std::make_unique<exchange>();
+      auto st = co_await read_request(*x);
+      if (st == read_status::closed) break;
+      if (st == read_status::answered) {
+        finish(std::move(x));
+        break;
+      }
+      bool keep = co_await proxy_call(*x);
+      ++served_;
+      finish(std::move(x));
+      if (!keep || w_.stopping) break;
+      // Pipelined bytes of the next request stay; the finished one is dropped.
+      std::memmove(dbuf_.data(), dbuf_.data() + body_end_, filled_ - body_end_);
+      filled_ -= body_end_;
+    }
+    beast::error_code ec;
+    down_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    down_.close();
+  }
+
+ private:
+  enum class read_status { ok, closed, answered };
+
+  worker& w_;
+  const session_settings& s_;
+  beast::tcp_stream down_;
+  session_handle handle_;
+  std::string dbuf_;  // the raw request(s) from the client
+  size_t filled_ = 0, head_end_ = 0, body_end_ = 0;
+  std::string ubuf_;  // the upstream response, one read at a time
+  std::string head_out_;  // a rewritten head, reused
+  std::optional<request_observer> rq_;
+  std::optional<response_observer> rs_;
+  std::unique_ptr<upstream_conn> up_;
+  openai::sse_framer framer_;
+  int64_t resumed_ = 0;  // when our code last got control back from an await
+  uint64_t served_ = 0;  // calls on this connection so far
+
+  // Time inside llmtap: everything between awaits.
+  int64_t resume() { return resumed_ = mono_ns(); }
+  void pause(exchange& x) { x.inside_ns += mono_ns() - resumed_; }
+
+  // ---- phase: read_request -------------------------------------------------------------
+  net::awaitable<read_status> read_request(exchange& x) {
+    auto& rq = rq_.emplace();
+    rq.header_limit(static_cast<std::uint32_t>(s_.max_header_bytes));
+    rq.body_limit(s_.max_body_bytes);
+    rq.eager(false);  // stop after the head so head_end_ is known
+    size_t cap = s_.capture_max_bytes;
+    rq.on_body = [&x, cap](std::string_view b) { append_capped(x.request_body, b, cap); };
+    size_t parsed = 0;
+    bool sent_continue = false;
+    head_end_ = 0;
+    if (filled_ > 0) {
+      resume();
+      stamp_accepted(x);
+    }
+    for (;;) {
+      if (filled_ > parsed) {
+        beast::error_code ec;
+        size_t n = rq.put(net::buffer(dbuf_.data() + parsed, filled_ - parsed), ec);
+        parsed += n;
+        if (head_end_ == 0 && rq.is_header_done()) {
+          head_end_ = parsed;
+          x.t.request_head_done = mono_ns();
+          rq.eager(true);
+        }
+        if (ec == beast::http::error::need_more) ec = {};
+        if (ec) co_return co_await reject_request(x, ec);
+        if (rq.is_done()) {
+          body_end_ = parsed;
+          co_return read_status::ok;
+        }
+        if (n > 0 && parsed < filled_) continue;
+      }
+      if (head_end_ != 0 && rq.expect_continue && !sent_continue && rq.body_bytes == 0) {
+        // We read the whole body before forwarding, so we answer the client's Expect ourselves.
+        static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+        sent_continue = true;
+        down_.expires_after(s_.idle_timeout);
+        auto [wec, wn] = co_await write_all(down_, net::buffer(k100));
+        if (wec) co_return read_status::closed;
+      }
+      if (filled_ == dbuf_.size()) {
+        size_t limit = s_.max_header_bytes + s_.max_body_bytes + kInitialBuffer;
+        if (dbuf_.size() >= limit) co_return co_await reject_request(x, beast::http::error::body_limit);
+        dbuf_.resize(std::min(limit, dbuf_.size() * 2));
+      }
+      bool waiting_for_next = filled_ == 0;
+      if (waiting_for_next) {
+        // A fresh connection gets the header timeout; a kept-alive one the idle timeout.
+        down_.expires_after(served_ == 0 ? s_.header_timeout : s_.idle_timeout);
+        if (handle_.idle && w_.stopping) co_return read_status::closed;
+      } else if (head_end_ == 0) {
+        auto left = std::chrono::nanoseconds(x.t.accepted + std::chrono::nanoseconds(s_.header_timeout).count() - mono_ns());
+        down_.expires_after(std::max(left, std::chrono::nanoseconds(1)));
+      } else {
+        down_.expires_after(s_.idle_timeout);
+      }
+      handle_.idle = waiting_for_next;
+      if (!waiting_for_next) pause(x);
+      auto [ec, n] = co_await down_.async_read_some(
+          net::buffer(dbuf_.data() + filled_, dbuf_.size() - filled_), kTuple);
+      handle_.idle = false;
+      resume();
+      if (ec) {
+        if (filled_ > 0 && ec == beast::error::timeout) {
+          co_await answer_error(x, kRequestTimeout, "the request was not received in time",
+                                outcome::rejected, true);
+          co_return read_status::answered;
+        }
+        co_return read_status::closed;  // client gone, or idle: nothing to answer
+      }
+      if (filled_ == 0) stamp_accepted(x);
+      filled_ += n;
+    }
+  }
+
+  void stamp_accepted(exchange& x) {
+    x.t.accepted = resumed_;
+    x.wall_start_unix_ns = wall_ns();
+    x.id = w_.new_exchange_id();
+    head_end_ = 0;
+  }
+
+  net::awaitable<read_status> reject_request(exchange& x, beast::error_code ec) {
+    auto& rq = *rq_;
+    x.method.assign(rq.method);
+    if (auto q = rq.target.find('?'); q != std::string_view::npos) x.path.assign(rq.target.substr(0, q));
+    else x.path.assign(rq.target);
+    if (ec == beast::http::error::header_limit) {
+      co_await answer_error(x, kHeadersTooLarge,
+                            fmt::format("request headers exceed {} bytes", s_.max_header_bytes),
+                            outcome::rejected, true);
+    } else if (ec == beast::http::error::body_limit) {
+      co_await answer_error(x, kBodyTooLarge,
+                            fmt::format("request body exceeds {} bytes", s_.max_body_bytes),
+                            outcome::rejected, true);
+    } else if (rq.framing == framing_error::content_length_with_transfer_encoding) {
+      co_await answer_error(x, kBadRequest,
+                            "request has both Content-Length and Transfer-Encoding",
+                            outcome::rejected, true);
+    } else if (rq.framing == framing_error::bad_transfer_encoding) {
+      co_await answer_error(x, kBadRequest,
+                            "request Transfer-Encoding must end in chunked (HTTP/1.1 only)",
+                            outcome::rejected, true);
+    } else {
+      co_await answer_error(x, kBadRequest, fmt::format("malformed HTTP request: {}", ec.message()),
+                            outcome::rejected, true);
+    }
+    co_return read_status::answered;
+  }
+
+  net::awaitable<void> answer_error(exchange& x, const proxy_error_info& e, std::string message,
+                                    outcome o, bool close) {
+    x.status = static_cast<uint16_t>(e.status);
+    x.result = o;
+    x.error_type = e.type;
+    x.error_code = e.code;
+    head_out_ = make_error_response(e, message, close);
+    x.proxy_error = std::move(message);
+    if (o == outcome::rejected) w_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
+    else w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+    down_.expires_after(s_.idle_timeout);
+    pause(x);
+    co_await write_all(down_, net::buffer(head_out_));
+    x.t.last_byte = resume();
+  }
+
+  // ---- phase: route ------------------------------------------------------------------------
+  // Picks the upstream, fills the request facts of the exchange and builds the upstream head.
+  // Returns the target index, or -1 after answering an error.
+  net::awaitable<int> route(exchange& x) {
+    auto& rq = *rq_;
+    x.method.assign(rq.method);
+    std::string_view target = rq.target;
+    if (target.empty() || target[0] != '/') {
+      co_await answer_error(x, kBadRequest,
+                            "llmtap is not an open proxy: the request target must be a path",
+                            outcome::rejected, false);
+      co_return -1;
+    }
+    auto q = target.find('?');
+    std::string_view path = target.substr(0, q);
+    std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q);
+    int ti = 0;
+    if (path.size() > 3 && path.substr(0, 3) == "/u/") {
+      auto rest = path.substr(3);
+      auto slash = rest.find('/');
+      auto name = rest.substr(0, slash);
+      ti = -1;
+      for (size_t i = 0; i < w_.targets.size(); ++i)
+        if (w_.targets[i].name == name) ti = static_cast<int>(i);
+      if (ti < 0) {
+        x.path.assign(path);
+        co_await answer_error(x, kUnknownUpstream,
+                              fmt::format("no upstream named \"{}\" is configured", name),
+                              outcome::rejected, false);
+        co_return -1;
+      }
+      path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+    }
+    const auto& t = w_.targets[static_cast<size_t>(ti)];
+    x.path.assign(path);
+    x.upstream = t.name;
+    auto info = openai::classify_path(path);
+    x.ep = info.ep;
+    x.deployment.assign(info.deployment);
+    x.request_bytes = rq.body_bytes;
+    x.service = s_.service;
+    x.env = s_.env;
+    x.version = s_.version;
+
+    bool api_path = path.substr(0, 4) == "/v1/" || path == "/v1" || path.substr(0, 8) == "/openai/";
+    head_out_.clear();
+    head_out_.append(rq.method).append(" ").append(t.base_prefix);
+    if (!api_path) head_out_.append("/v1");
+    head_out_.append(path).append(query).append(" HTTP/1.1\r\nHost: ").append(t.host_header).append("\r\n");
+    std::string_view authorization, api_key;
+    for (const auto& f : rq.fields) {
+      using F = beast::http::field;
+      switch (f.known) {
+        case F::host:
+        case F::expect:            // answered by us
+        case F::accept_encoding:   // bodies must stay readable for accounting
+          continue;
+        case F::authorization: authorization = f.value; break;
+        case F::content_type: x.request_content_type.assign(f.value); break;
+        case F::unknown:
+          if (istarts_with(f.name, "x-llmtap-")) {
+            apply_llmtap_header(x, f.name.substr(9), f.value);
+            continue;
+          }
+          if (iequals(f.name, "api-key")) api_key = f.value;
+          else if (iequals(f.name, "openai-organization")) x.organization.assign(f.value);
+          else if (iequals(f.name, "openai-project")) x.project.assign(f.value);
+          else if (iequals(f.name, "x-stainless-retry-count")) {
+            int64_t v = 0;
+            if (openai::parse_int(f.value, v) && v >= 0 && v < 1000) x.retry_count = static_cast<int32_t>(v);
+          }
+          break;
+        default:
+          if (is_hop_by_hop(f.known, f.name)) continue;
+          break;
+      }
+      head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
+    head_out_.append("\r\n");
+    auto key = openai::api_key_from_headers(authorization, api_key);
+    if (!key.empty()) {
+      const auto& id = w_.identify(key);
+      x.key_label = id.label;
+      x.key_hash = id.hash;
+    }
+    co_return ti;
+  }
+
+  static void apply_llmtap_header(exchange& x, std::string_view name, std::string_view value) {
+    if (iequals(name, "service")) x.service.assign(value);
+    else if (iequals(name, "env")) x.env.assign(value);
+    else if (iequals(name, "version")) x.version.assign(value);
+  }
+
+  // ---- phases: acquire_upstream, send_request, read_response_head, relay_response_body ----
+  // Returns whether the downstream connection may carry another request.
+  net::awaitable<bool> proxy_call(exchange& x) {
+    w_.counters.requests.fetch_add(1, std::memory_order_relaxed);
+    int ti = co_await route(x);
+    if (ti < 0) co_return !wants_close();
+    const auto& t = w_.targets[static_cast<size_t>(ti)];
+    if (ubuf_.empty()) ubuf_.resize(kInitialBuffer);
+    size_t ufilled = 0, head_end = 0;
+    for (int attempt = 0;; ++attempt) {
+      x.t.upstream_connect_start = mono_ns();
+      up_ = w_.pool.take(static_cast<size_t>(ti), x.t.upstream_connect_start);
+      bool reused = up_ != nullptr;
+      if (!up_) {
+        pause(x);
+        auto r = co_await connect_upstream(t, static_cast<size_t>(ti), s_.connect_timeout);
+        resume();
+        if (!r.conn) {
+          co_await answer_error(x, r.timed_out ? kUpstreamTimeout : r.tls_failed ? kUpstreamTls : kUpstreamUnreachable,
+                                r.error, r.timed_out ? outcome::upstream_timeout : outcome::upstream_unreachable,
+                                wants_close());
+          co_return !wants_close();
+        }
+        up_ = std::move(r.conn);
+      }
+      x.t.upstream_connected = mono_ns();
+      // send_request: the rewritten head and the raw body bytes, in one gathered write.
+      std::array<net::const_buffer, 2> out{
+          net::buffer(head_out_), net::buffer(dbuf_.data() + head_end_, body_end_ - head_end_)};
+      up_->tcp().expires_after(s_.upstream_idle_timeout);
+      pause(x);
+      auto [wec, wn] = co_await up_write(*up_, out);
+      resume();
+      bool stale = false;
+      if (!wec) {
+        x.t.request_sent = mono_ns();
+        auto r = co_await read_response_head(x, ufilled, head_end);
+        if (r == head_status::ok) break;
+        if (r == head_status::answered) co_return !wants_close();
+        stale = true;  // closed before any byte of a response
+      }
+      up_.reset();
+      if (reused && attempt == 0) continue;  // a pooled connection the upstream had closed
+      co_await answer_error(x, kUpstreamUnreachable,
+                            stale ? "upstream closed the connection without answering"
+                                  : fmt::format("cannot send the request upstream: {}", wec.message()),
+                            outcome::upstream_disconnected, wants_close());
+      co_return !wants_close();
+    }
+    co_return co_await relay_response_body(x, ufilled, head_end);
+  }
+
+  enum class head_status { ok, answered, closed_early };
+
+  net::awaitable<head_status> read_response_head(exchange& x, size_t& ufilled, size_t& head_end) {
+    auto& rs = rs_.emplace();
+    rs.header_limit(kMaxUpstreamHead);
+    rs.body_limit(boost::none);
+    rs.eager(false);
+    if (rq_->method == "HEAD") rs.skip(true);
+    ufilled = 0;
+    size_t parsed = 0;
+    for (;;) {
+      if (ufilled == ubuf_.size()) ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer));
+      up_->tcp().expires_after(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
+      pause(x);
+      auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + ufilled, ubuf_.size() - ufilled));
+      resume();
+      if (ec) {
+        if (ufilled == 0 && x.t.first_byte == 0 && is_disconnect(ec)) co_return head_status::closed_early;
+        up_.reset();
+        if (ec == beast::error::timeout) {
+          co_await answer_error(x, kUpstreamTimeout, "upstream did not answer in time",
+                                outcome::upstream_timeout, wants_close());
+        } else {
+          co_await answer_error(x, kBadUpstreamResponse,
+                                fmt::format("upstream connection failed before the response head: {}", ec.message()),
+                                outcome::upstream_disconnected, wants_close());
+        }
+        co_return head_status::answered;
+      }
+      if (x.t.first_byte == 0) x.t.first_byte = resumed_;
+      ufilled += n;
+      beast::error_code pec;
+      parsed += rs.put(net::buffer(ubuf_.data() + parsed, ufilled - parsed), pec);
+      if (pec == beast::http::error::need_more) pec = {};
+      if (pec) {
+        up_.reset();
+        co_await answer_error(x, kBadUpstreamResponse,
+                              fmt::format("upstream sent a malformed response head: {}", pec.message()),
+                              outcome::upstream_disconnected, wants_close());
+        co_return head_status::answered;
+      }
+      if (!rs.is_header_done()) continue;
+      if (rs.status >= 100 && rs.status < 200) {
+        // Interim responses (100 Continue, 103 Early Hints) are not relayed: the client's
+        // Expect was already answered by us.
+        std::memmove(ubuf_.data(), ubuf_.data() + parsed, ufilled - parsed);
+        ufilled -= parsed;
+        parsed = 0;
+        rs_.emplace();
+        rs_->header_limit(kMaxUpstreamHead);
+        rs_->body_limit(boost::none);
+        rs_->eager(false);
+        continue;
+      }
+      head_end = parsed;
+      co_return head_status::ok;
+    }
+  }
+
+  net::awaitable<bool> relay_response_body(exchange& x, size_t ufilled, size_t head_end) {
+    auto& rs = *rs_;
+    x.status = static_cast<uint16_t>(rs.status);
+    bool close = wants_close() || rs.need_eof() || w_.stopping;
+    head_out_.clear();
+    head_out_.append("HTTP/1.1 ").append(std::to_string(rs.status)).append(" ").append(rs.reason).append("\r\n");
+    for (const auto& f : rs.fields) {
+      if (is_hop_by_hop(f.known, f.name)) continue;
+      observe_response_field(x, f);
+      head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
+    if (close) head_out_.append("connection: close\r\n");
+    head_out_.append("\r\n");
+    size_t cap = s_.capture_max_bytes;
+    if (x.stream) {
+      framer_.reset();
+      rs.on_body = [this, &x](std::string_view b) {
+        framer_.feed(b, [&x](const openai::sse_event& ev) {
+          x.next_event_slot().assign(ev.data);
+          if (x.t.first_token == 0 && openai::event_has_content(ev.event, ev.data))
+            x.t.first_token = mono_ns();
+        });
+      };
+    } else {
+      rs.on_body = [&x, cap](std::string_view b) { append_capped(x.response_body, b, cap); };
+    }
+
+    // The head and whatever body came with it go out first; then we look at the body.
+    std::array<net::const_buffer, 2> first{net::buffer(head_out_),
+                                           net::buffer(ubuf_.data() + head_end, ufilled - head_end)};
+    down_.expires_after(s_.idle_timeout);
+    pause(x);
+    auto [wec, wn] = co_await write_all(down_, first);
+    resume();
+    if (wec) co_return client_gone(x);
+    rs.eager(true);
+    size_t leftover = ufilled - head_end;
+    std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
+    if (!observe_body(x, leftover)) co_return false;
+
+    while (!rs.is_done()) {
+      up_->tcp().expires_after(s_.upstream_idle_timeout);
+      pause(x);
+      auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
+      resume();
+      if (ec) {
+        if (rs.need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
+          beast::error_code eec;
+          rs.put_eof(eec);
+          break;
+        }
+        x.result = ec == beast::error::timeout ? outcome::upstream_timeout : outcome::upstream_disconnected;
+        x.proxy_error = fmt::format("upstream {} mid-response: {}",
+                                    ec == beast::error::timeout ? "went idle" : "disconnected", ec.message());
+        w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+        up_.reset();
+        x.t.last_byte = mono_ns();
+        co_return false;  // the client sees the cut: the message cannot be completed
+      }
+      down_.expires_after(s_.idle_timeout);
+      pause(x);
+      auto [dec, dn] = co_await write_all(down_, net::buffer(ubuf_.data() + leftover, n));
+      resume();
+      if (dec) co_return client_gone(x);
+      if (!observe_body(x, leftover + n)) co_return false;
+      leftover = leftover + n - consumed_;
+    }
+    x.t.last_byte = mono_ns();
+    x.response_bytes = rs.body_bytes;
+    if (!rs.connection_close && !rs.need_eof() && !w_.stopping) w_.pool.give_back(std::move(up_), x.t.last_byte);
+    else up_.reset();
+    co_return !close;
+  }
+
+  size_t consumed_ = 0;
+
+  // Feeds ubuf_[0, n) to the response parser (which feeds the framer or the capture); keeps
+  // any unparsed tail (a partial chunk header) at the front of ubuf_.
+  bool observe_body(exchange& x, size_t n) {
+    auto& rs = *rs_;
+    beast::error_code ec;
+    consumed_ = n == 0 ? 0 : rs.put(net::buffer(ubuf_.data(), n), ec);
+    if (ec == beast::http::error::need_more) ec = {};
+    if (ec || n - consumed_ > kMaxChunkHeader) {
+      x.result = outcome::upstream_disconnected;
+      x.proxy_error = fmt::format("upstream sent a malformed body: {}", ec ? ec.message() : "chunk header too long");
+      up_.reset();
+      x.t.last_byte = mono_ns();
+      return false;
+    }
+    std::memmove(ubuf_.data(), ubuf_.data() + consumed_, n - consumed_);
+    return true;
+  }
+
+  bool client_gone(exchange& x) {
+    x.result = outcome::client_aborted;
+    x.proxy_error = "the client closed the connection before the response was complete";
+    x.response_bytes = rs_->body_bytes;
+    x.t.last_byte = mono_ns();
+    up_.reset();  // the rest of the response is unread: the connection cannot be reused
+    return false;
+  }
+
+  static void observe_response_field(exchange& x, const header_field& f) {
+    using F = beast::http::field;
+    if (f.known == F::content_type) {
+      x.stream = istarts_with(f.value, "text/event-stream");
+    } else if (f.known == F::unknown) {
+      if (openai::apply_rate_limit_header(x.limits, f.name, f.value)) return;
+      if (iequals(f.name, "x-request-id")) x.request_id.assign(f.value);
+      else if (iequals(f.name, "openai-processing-ms")) x.processing_ms = static_cast<int32_t>(openai::parse_processing_ms(f.value));
+      else if (iequals(f.name, "openai-organization") && x.organization.empty()) x.organization.assign(f.value);
+    }
+  }
+
+  bool wants_close() const {
+    const auto& rq = *rq_;
+    return rq.connection_close || (rq.version < 11 && !rq.connection_keep_alive);
+  }
+
+  // ---- phase: finish -------------------------------------------------------------------------
+  // The logging hand-off: the exchange leaves this thread, or is dropped and counted.
+  void finish(std::unique_ptr<exchange> x) {
+    if (x->t.accepted == 0) return;
+    pause(*x);
+    w_.out.try_push(std::move(x));
+  }
+};
+
+net::awaitable<void> run_session(worker& w, tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  session s(w, std::move(socket));
+  co_await s.run();
+}
+
+}  // namespace llmtap::proxy

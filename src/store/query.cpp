@@ -1,0 +1,148 @@
+#include "store/query.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+
+namespace llmtap::store {
+namespace {
+
+// The group label is computed by SQLite so that one scan returns ready keys. Empty values are
+// stored as NULL, so COALESCE picks the first known one.
+const char* group_key_sql(report_group g) {
+  switch (g) {
+    case report_group::model:
+      return "COALESCE(model_served, model_requested, '(unknown)')";
+    case report_group::service:
+      return "COALESCE(service, '(none)')";
+    case report_group::key:
+      // Two keys can share the last four characters; the hash prefix tells them apart.
+      return "CASE WHEN key_label IS NULL THEN '(none)' "
+             "WHEN key_hash IS NULL THEN key_label "
+             "ELSE key_label || ' (' || substr(key_hash, 1, 6) || ')' END";
+    case report_group::endpoint:
+      return "endpoint";
+    case report_group::day:
+      // UTC calendar day; floor division keeps pre-1970 stamps on the right day.
+      return "strftime('%Y-%m-%d', (ts_unix_ms - ((ts_unix_ms % 1000) + 1000) % 1000) / 1000, "
+             "'unixepoch')";
+  }
+  return "'?'";
+}
+
+struct accumulator {
+  report_row row;
+  int64_t cost_micro = 0;
+  bool priced = false;
+  std::vector<int64_t> durations_us;
+
+  void finish() {
+    if (priced) row.cost_usd = static_cast<double>(cost_micro) / 1e6;
+    if (!durations_us.empty()) {
+      std::sort(durations_us.begin(), durations_us.end());
+      row.p50_ms = static_cast<double>(nearest_rank(durations_us, 50)) / 1000.0;
+      row.p95_ms = static_cast<double>(nearest_rank(durations_us, 95)) / 1000.0;
+    }
+  }
+};
+
+}  // namespace
+
+const char* to_string(report_group g) {
+  switch (g) {
+    case report_group::model:
+      return "model";
+    case report_group::service:
+      return "service";
+    case report_group::key:
+      return "key";
+    case report_group::endpoint:
+      return "endpoint";
+    case report_group::day:
+      return "day";
+  }
+  return "model";
+}
+
+std::optional<report_group> parse_report_group(std::string_view s) {
+  for (report_group g : {report_group::model, report_group::service, report_group::key,
+                         report_group::endpoint, report_group::day}) {
+    if (s == to_string(g)) return g;
+  }
+  return std::nullopt;
+}
+
+int64_t nearest_rank(const std::vector<int64_t>& sorted, double p) {
+  // rank = ceil(p/100 * n), 1-based, clamped to [1, n].
+  const double n = static_cast<double>(sorted.size());
+  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * n));
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+report_rows query_report(const std::string& db_path, report_query q) {
+  db_ptr db = open_store_for_reading(db_path);
+  // One scan, aggregated here: percentiles need every duration of a group anyway, and one
+  // statement reads one consistent snapshot even while the writer commits.
+  const std::string sql = fmt::format(
+      "SELECT {} AS k, (COALESCE(status, 0) >= 400 OR outcome <> 'ok') AS err, "
+      "input_tokens, output_tokens, cost_micro_usd, duration_us FROM calls{}",
+      group_key_sql(q.by), q.since_unix_ms ? " WHERE ts_unix_ms >= ?1" : "");
+  stmt_ptr s = prepare(db.get(), sql);
+  if (q.since_unix_ms) sqlite3_bind_int64(s.get(), 1, *q.since_unix_ms);
+
+  std::unordered_map<std::string, accumulator> groups;
+  accumulator total;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    sqlite3_stmt* r = s.get();
+    const auto* k = reinterpret_cast<const char*>(sqlite3_column_text(r, 0));
+    std::string key = k ? std::string(k, static_cast<size_t>(sqlite3_column_bytes(r, 0)))
+                        : std::string("(unknown)");
+    accumulator& g = groups[key];
+    for (accumulator* a : {&g, &total}) {
+      a->row.requests += 1;
+      a->row.errors += sqlite3_column_int(r, 1);
+      a->row.input_tokens += sqlite3_column_int64(r, 2);  // NULL reads as 0
+      a->row.output_tokens += sqlite3_column_int64(r, 3);
+      if (sqlite3_column_type(r, 4) != SQLITE_NULL) {
+        a->priced = true;
+        a->cost_micro += sqlite3_column_int64(r, 4);
+      }
+      if (sqlite3_column_type(r, 5) != SQLITE_NULL) {
+        a->durations_us.push_back(sqlite3_column_int64(r, 5));
+      }
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    throw store_error(
+        fmt::format("query on store {} failed: {}", db_path, sqlite3_errmsg(db.get())));
+  }
+
+  report_rows out;
+  out.rows.reserve(groups.size());
+  for (auto& [key, acc] : groups) {
+    acc.row.key = key;
+    acc.finish();
+    out.rows.push_back(std::move(acc.row));
+  }
+  if (q.by == report_group::day) {
+    std::sort(out.rows.begin(), out.rows.end(),
+              [](const report_row& a, const report_row& b) { return a.key < b.key; });
+  } else {
+    std::sort(out.rows.begin(), out.rows.end(), [](const report_row& a, const report_row& b) {
+      return a.requests != b.requests ? a.requests > b.requests : a.key < b.key;
+    });
+  }
+  total.finish();
+  out.totals = std::move(total.row);
+  out.totals.key = "total";
+  return out;
+}
+
+}  // namespace llmtap::store

@@ -1,0 +1,86 @@
+#include "store/writer.h"
+
+#include "store/row_binding.h"
+#include "store/schema.h"
+
+namespace llmtap::store {
+
+store_writer::store_writer(std::string db_path, size_t queue_capacity, size_t batch_size,
+                           std::chrono::milliseconds batch_wait)
+    : path_(std::move(db_path)),
+      batch_size_(batch_size ? batch_size : 1),
+      batch_wait_(batch_wait),
+      queue_(queue_capacity),
+      db_(open_store_for_writing(path_)) {
+  insert_ = prepare(db_.get(), insert_call_sql());
+  begin_ = prepare(db_.get(), "BEGIN IMMEDIATE");
+  commit_ = prepare(db_.get(), "COMMIT");
+}
+
+store_writer::~store_writer() {
+  stop();
+}
+
+void store_writer::start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void store_writer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  queue_.close();
+  if (started_) {
+    thread_.join();
+  } else {
+    run();  // nothing else will ever drain what was offered
+  }
+}
+
+bool store_writer::offer(item e) {
+  if (!e) return false;
+  return queue_.try_push(std::move(e));
+}
+
+void store_writer::run() {
+  std::vector<item> batch;
+  batch.reserve(batch_size_);
+  for (;;) {
+    batch.clear();
+    bool more = queue_.pop_batch(batch, batch_size_, batch_wait_);
+    if (!batch.empty()) write_batch(batch);
+    if (!more) break;  // closed and drained
+  }
+}
+
+// A failed batch is rolled back and counted; the thread carries on with the next one, so a
+// transient disk-full or lock timeout costs one batch, not the store.
+void store_writer::write_batch(const std::vector<item>& batch) {
+  sqlite3* db = db_.get();
+  auto fail = [&] {
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    failed_rows_.fetch_add(batch.size(), std::memory_order_relaxed);
+  };
+  sqlite3_reset(begin_.get());
+  if (sqlite3_step(begin_.get()) != SQLITE_DONE) return fail();
+  sqlite3_stmt* ins = insert_.get();
+  for (const item& e : batch) {
+    sqlite3_reset(ins);
+    bind_call(ins, *e);
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+      sqlite3_reset(ins);
+      sqlite3_clear_bindings(ins);
+      return fail();
+    }
+  }
+  sqlite3_reset(ins);
+  // Strings were bound without copying (SQLITE_STATIC); drop them before the batch is freed.
+  sqlite3_clear_bindings(ins);
+  sqlite3_reset(commit_.get());
+  if (sqlite3_step(commit_.get()) != SQLITE_DONE) return fail();
+  written_.fetch_add(batch.size(), std::memory_order_relaxed);
+}
+
+}  // namespace llmtap::store

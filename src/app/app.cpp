@@ -51,7 +51,9 @@ struct app::impl {
   bool stopped = false;
 
   explicit impl(config c)
-      : cfg(std::move(c)), queue(static_cast<size_t>(cfg.pipeline.queue_capacity)) {}
+      : cfg(std::move(c)),
+        queue(static_cast<size_t>(cfg.pipeline.queue_capacity),
+              std::min<size_t>(256, std::max<int64_t>(1, cfg.pipeline.queue_capacity / 2))) {}
 
   std::string metrics() const {
     const auto& pc = proxy->counters();

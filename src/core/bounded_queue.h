@@ -3,6 +3,9 @@
 // never waits for the consumer: a full queue drops the item and counts it (fail-open). The
 // consumer (the pipeline or a sink thread) blocks in pop_batch. A mutex guards a ring buffer;
 // at the rates a proxy sees (tens of thousands per second) the critical section is a move.
+// Waking a sleeping consumer costs the producer a futex syscall and a context switch, so a
+// producer wakes it only when `wake_at` items are waiting; below that the consumer picks items up
+// when its own wait times out. Records are worth batching; a few milliseconds of delay is not.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,10 +19,12 @@ namespace llmtap {
 template <class T>
 class bounded_queue {
  public:
-  explicit bounded_queue(size_t capacity) : ring_(capacity ? capacity : 1) {}
+  explicit bounded_queue(size_t capacity, size_t wake_at = 1)
+      : ring_(capacity ? capacity : 1), wake_at_(wake_at ? wake_at : 1) {}
 
   // Returns false (and counts a drop) when full or closed. Never blocks on the consumer.
   bool try_push(T&& item) {
+    bool wake;
     {
       std::lock_guard lock(mu_);
       if (closed_ || size_ == ring_.size()) {
@@ -28,9 +33,10 @@ class bounded_queue {
       }
       ring_[(head_ + size_) % ring_.size()] = std::move(item);
       ++size_;
+      wake = waiting_ && size_ == wake_at_;
     }
     pushed_.fetch_add(1, std::memory_order_relaxed);
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     return true;
   }
 
@@ -38,7 +44,11 @@ class bounded_queue {
   // Returns false once the queue is closed and empty: the consumer is done.
   bool pop_batch(std::vector<T>& out, size_t max, std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
-    if (size_ == 0 && !closed_) cv_.wait_for(lock, wait, [&] { return size_ > 0 || closed_; });
+    if (size_ < wake_at_ && !closed_) {
+      waiting_ = true;
+      cv_.wait_for(lock, wait, [&] { return size_ >= wake_at_ || closed_; });
+      waiting_ = false;
+    }
     if (size_ == 0) return !closed_;
     size_t n = size_ < max ? size_ : max;
     for (size_t i = 0; i < n; ++i) {
@@ -73,7 +83,9 @@ class bounded_queue {
   std::condition_variable cv_;
   std::vector<T> ring_;
   size_t head_ = 0, size_ = 0;
+  const size_t wake_at_;
   bool closed_ = false;
+  bool waiting_ = false;  // the consumer sleeps in pop_batch
   std::atomic<uint64_t> pushed_{0}, popped_{0}, dropped_{0};
 };
 

@@ -25,7 +25,7 @@ void pipeline::enrich(exchange& x) {
 void pipeline::run() {
   std::vector<std::unique_ptr<exchange>> batch;
   batch.reserve(256);
-  while (in_.pop_batch(batch, 256, std::chrono::milliseconds(200))) {
+  while (in_.pop_batch(batch, 256, std::chrono::milliseconds(50))) {
     for (auto& x : batch) {
       enrich(*x);
       processed_.fetch_add(1, std::memory_order_relaxed);

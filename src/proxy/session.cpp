@@ -85,6 +85,11 @@ class session {
       // Pipelined bytes of the next request stay; the finished one is dropped.
       std::memmove(dbuf_.data(), dbuf_.data() + body_end_, filled_ - body_end_);
       filled_ -= body_end_;
+      // A large upload grew the buffer; a kept-alive connection need not hold on to it.
+      if (dbuf_.size() > 16 * kInitialBuffer && filled_ <= kInitialBuffer) {
+        dbuf_.resize(kInitialBuffer);
+        dbuf_.shrink_to_fit();
+      }
     }
     beast::error_code ec;
     down_.socket().shutdown(tcp::socket::shutdown_send, ec);

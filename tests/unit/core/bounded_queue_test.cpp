@@ -47,3 +47,37 @@ TEST(BoundedQueue, ConsumerWakesOnPush) {
 
 }  // namespace
 }  // namespace llmtap
+
+namespace llmtap {
+namespace {
+
+TEST(BoundedQueue, BelowWakeThresholdTheConsumerWaitsOutItsPeriod) {
+  bounded_queue<int> q(16, 4);
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    q.try_push(1);  // one item: no wake-up; the consumer finds it when its wait ends
+  });
+  std::vector<int> out;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(q.pop_batch(out, 10, std::chrono::milliseconds(200)));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  producer.join();
+  EXPECT_EQ(out, std::vector<int>{1});
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+}
+
+TEST(BoundedQueue, ReachingWakeThresholdWakesTheConsumer) {
+  bounded_queue<int> q(16, 2);
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    q.try_push(1);
+    q.try_push(2);
+  });
+  std::vector<int> out;
+  EXPECT_TRUE(q.pop_batch(out, 10, std::chrono::seconds(10)));
+  producer.join();
+  EXPECT_EQ(out, (std::vector<int>{1, 2}));
+}
+
+}  // namespace
+}  // namespace llmtap

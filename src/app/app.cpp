@@ -84,7 +84,7 @@ app::app(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   m.store = std::make_unique<store::store_writer>(llmtap::store_path(dir),
                                                   static_cast<size_t>(m.cfg.store.queue_capacity),
                                                   static_cast<size_t>(m.cfg.store.batch_size));
-  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get());
+  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get(), m.cfg.log.debug);
   m.proxy = std::make_unique<proxy::proxy_server>(m.cfg, m.queue, std::move(secret));
   m.admin = std::make_unique<admin::admin_server>(
       m.cfg.proxy.admin_listen,

@@ -1,12 +1,16 @@
 #include "pipeline/pipeline.h"
 
+#include <cstdio>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "openai/body.h"
 
 namespace llmtap::pipeline {
 
-pipeline::pipeline(exchange_queue& in, store::store_writer* store) : in_(in), store_(store) {}
+pipeline::pipeline(exchange_queue& in, store::store_writer* store, bool debug)
+    : in_(in), store_(store), debug_(debug) {}
 
 pipeline::~pipeline() { stop(); }
 
@@ -22,6 +26,15 @@ void pipeline::enrich(exchange& x) {
   openai::parse_response(x);
 }
 
+// What --debug shows of a call: facts only, never the key or body text.
+std::string pipeline::describe(const exchange& x) {
+  return fmt::format("call {:x} {} {} upstream={} status={} outcome={} model={} stream={} tokens={}/{} ({}) duration={}us inside={}us",
+                     x.id, x.method, x.path, x.upstream, x.status, to_string(x.result),
+                     x.model_served.empty() ? x.model_requested : x.model_served, x.stream,
+                     x.usage.input_tokens, x.usage.output_tokens, to_string(x.usage.source),
+                     x.t.last_byte > 0 ? (x.t.last_byte - x.t.accepted) / 1000 : -1, x.inside_ns / 1000);
+}
+
 void pipeline::run() {
   std::vector<std::unique_ptr<exchange>> batch;
   batch.reserve(256);
@@ -29,7 +42,9 @@ void pipeline::run() {
     for (auto& x : batch) {
       enrich(*x);
       processed_.fetch_add(1, std::memory_order_relaxed);
-      if (store_) store_->offer(std::shared_ptr<const exchange>(std::move(x)));
+      std::string line = debug_ ? describe(*x) : std::string();
+      bool stored = !store_ || store_->offer(std::shared_ptr<const exchange>(std::move(x)));
+      if (debug_) std::fprintf(stderr, "llmtap debug: %s -> store: %s\n", line.c_str(), stored ? "queued" : "dropped (store queue full)");
     }
     batch.clear();
   }

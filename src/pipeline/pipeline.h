@@ -4,6 +4,7 @@
 // they arrive, to the other sinks). Never blocks a producer; hand-offs downstream are try_push.
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 #include "core/exchange_queue.h"
@@ -13,7 +14,8 @@ namespace llmtap::pipeline {
 
 class pipeline {
  public:
-  pipeline(exchange_queue& in, store::store_writer* store);
+  // `debug`: one line per call on stderr (never a key, never body text).
+  pipeline(exchange_queue& in, store::store_writer* store, bool debug = false);
   ~pipeline();
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
@@ -27,11 +29,13 @@ class pipeline {
 
   // Parses one exchange's captures in place (also used by tests).
   static void enrich(exchange& x);
+  static std::string describe(const exchange& x);
 
  private:
   void run();
   exchange_queue& in_;
   store::store_writer* store_;
+  bool debug_;
   std::thread thread_;
   std::atomic<uint64_t> processed_{0};
 };

@@ -155,8 +155,7 @@ void bind_call(sqlite3_stmt* s, const exchange& e) noexcept {
   b.num_or_null(e.usage.audio_input_tokens);
   b.num_or_null(e.usage.audio_output_tokens);
   e.usage.source == usage_source::none ? b.null() : b.text(to_string(e.usage.source));
-  // The exchange carries no cost yet: pricing will add it (core change pending). NULL = unpriced.
-  b.null();
+  b.num_or_null(e.cost_micro_usd);  // -1 (unpriced or not yet priced) is NULL, never $0
   b.num_or_null(since_accepted_us(t.accepted, t.last_byte));  // duration_us
   b.num_or_null(since_accepted_us(t.accepted, t.upstream_connect_start));
   b.num_or_null(since_accepted_us(t.accepted, t.upstream_connected));

@@ -102,6 +102,13 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
     assert.equal(resp.input_tokens, ra.usage.input_tokens);
     assert.equal(resp.output_tokens, ra.usage.output_tokens);
 
+    // The key itself is nowhere: not in a row, not in the database file.
+    assert.ok(!JSON.stringify(rows).includes(KEY.slice(3)), 'no row holds the API key');
+    const { readFileSync, existsSync } = await import('node:fs');
+    for (const f of ['llmtap.db', 'llmtap.db-wal']) {
+      const path = `${proxy.dataDir}/${f}`;
+      if (existsSync(path)) assert.ok(!readFileSync(path).includes(KEY.slice(3)), `${f} holds no API key`);
+    }
     for (const r of rows) {
       assert.equal(r.outcome, 'ok');
       // Timings in the order they happen on the wire.

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libssl-dev openssl libsimdjson-dev libfmt-dev libtomlplusplus-dev
-  libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
+  libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   nodejs npm curl jq ca-certificates
 )
@@ -39,4 +39,25 @@ if [ ! -d tests/e2e/node_modules/openai ] || [ tests/e2e/package-lock.json -nt t
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "setup: npm packages present"
+fi
+
+# Tokenizer rank files: expanded from the pinned npm package `tiktoken` (src/tokenizer/data/) into
+# third_party/tokenizer/ranks, then checked against OpenAI's sha256 pins. Any mismatch stops setup.
+# The same install is the reference tokenizer of the exactness tests and the benchmark.
+tok=third_party/tokenizer
+if [ ! -d $tok/node_modules/tiktoken ] || ! cmp -s src/tokenizer/data/package-lock.json $tok/package-lock.json; then
+  echo "setup: npm ci in $tok"
+  mkdir -p $tok
+  cp src/tokenizer/data/package.json src/tokenizer/data/package-lock.json $tok/
+  (cd $tok && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! (cd $tok/ranks 2>/dev/null && sha256sum --quiet -c ../../../src/tokenizer/data/SHA256SUMS 2>/dev/null); then
+  echo "setup: expanding tokenizer rank files into $tok/ranks"
+  node src/tokenizer/data/make_ranks.js $tok/node_modules/tiktoken $tok/ranks
+  (cd $tok/ranks && sha256sum --quiet -c ../../../src/tokenizer/data/SHA256SUMS) || {
+    echo "setup: FATAL: tokenizer rank files do not match the pinned sha256 (src/tokenizer/data/SHA256SUMS)" >&2
+    exit 1
+  }
+else
+  echo "setup: tokenizer rank files present and verified"
 fi

@@ -8,6 +8,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libssl-dev openssl libsimdjson-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libutf8proc-dev
+  python3 man-db groff-base bsdextrautils
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
   nodejs npm curl jq ca-certificates
 )
@@ -60,4 +61,11 @@ if ! (cd $tok/ranks 2>/dev/null && sha256sum --quiet -c ../../../src/tokenizer/d
   }
 else
   echo "setup: tokenizer rank files present and verified"
+fi
+# The tokenizer's test and benchmark corpus (~50 MB of Debian's own text, ~3 min to build once).
+if [ ! -s $tok/corpus/corpus.txt ]; then
+  echo "setup: building the tokenizer corpus in $tok/corpus (~3 min)"
+  tests/unit/tokenizer/make_corpus.sh "$PWD/$tok/corpus" >/dev/null
+else
+  echo "setup: tokenizer corpus present"
 fi

@@ -9,7 +9,8 @@ void bpe_merge_small(const rank_table& ranks, std::string_view piece, std::vecto
   // end marks the piece's end. Mirrors tiktoken's _byte_pair_merge.
   struct part {
     uint32_t start;
-    uint32_t rank;
+    uint32_t rank;   // rank of this part merged with the next one, or no_rank
+    uint32_t token;  // rank of this part's own bytes
   };
   const size_t n = piece.size();
   part stack_parts[bpe_heap_threshold + 1];
@@ -21,10 +22,10 @@ void bpe_merge_small(const rank_table& ranks, std::string_view piece, std::vecto
   }
   size_t count = n + 1;
   for (size_t k = 0; k + 1 < n; ++k) {
-    parts[k] = {static_cast<uint32_t>(k), ranks.find(piece.substr(k, 2))};
+    parts[k] = {static_cast<uint32_t>(k), ranks.find(piece.substr(k, 2)), ranks.find(piece.substr(k, 1))};
   }
-  parts[n - 1] = {static_cast<uint32_t>(n - 1), no_rank};
-  parts[n] = {static_cast<uint32_t>(n), no_rank};
+  parts[n - 1] = {static_cast<uint32_t>(n - 1), no_rank, ranks.find(piece.substr(n - 1, 1))};
+  parts[n] = {static_cast<uint32_t>(n), no_rank, no_rank};
   // Rank of the merge of parts k and k+1 once merged with k+2 too, i.e. bytes [k, k+3).
   auto pair_rank = [&](size_t k) {
     if (k + 3 >= count) return no_rank;
@@ -42,12 +43,11 @@ void bpe_merge_small(const rank_table& ranks, std::string_view piece, std::vecto
     if (best == no_rank) break;
     if (at > 0) parts[at - 1].rank = pair_rank(at - 1);
     parts[at].rank = pair_rank(at);
+    parts[at].token = best;
     std::copy(parts + at + 2, parts + count, parts + at + 1);
     --count;
   }
-  for (size_t k = 0; k + 1 < count; ++k) {
-    out.push_back(ranks.find(piece.substr(parts[k].start, parts[k + 1].start - parts[k].start)));
-  }
+  for (size_t k = 0; k + 1 < count; ++k) out.push_back(parts[k].token);
 }
 
 void bpe_merge_large(const rank_table& ranks, std::string_view piece, std::vector<uint32_t>& out) {

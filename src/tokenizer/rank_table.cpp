@@ -70,6 +70,7 @@ uint64_t rank_table::hash(std::string_view b) {
 std::string rank_table::parse(std::string_view file) {
   blob_.clear();
   tokens_.clear();
+  short_.clear();
   count_ = 0;
   std::vector<std::pair<uint32_t, span>> entries;
   std::string bytes;
@@ -106,16 +107,24 @@ std::string rank_table::parse(std::string_view file) {
   for (const auto& [rank, sp] : entries) {
     if (tokens_[rank].len != 0) return "rank " + std::to_string(rank) + " appears twice";
     const std::string_view b = std::string_view(blob_).substr(sp.off, sp.len);
-    if (find(b) != no_rank) return "token of rank " + std::to_string(rank) + " appears twice";
+    if (find_hashed(b) != no_rank) return "token of rank " + std::to_string(rank) + " appears twice";
     tokens_[rank] = sp;
     const uint64_t h = hash(b);
     size_t slot = h & mask_;
     while (slots_[slot].rank != no_rank) slot = (slot + 1) & mask_;
-    slots_[slot] = {rank, static_cast<uint32_t>(h >> 32)};
+    slots_[slot] = {load_head(b), rank, sp.len};
     ++count_;
   }
   max_len_ = 0;
   for (const span& t : tokens_) max_len_ = std::max<size_t>(max_len_, t.len);
+  std::vector<uint32_t> short_ranks(256 + 65536, no_rank);
+  for (uint32_t r = 0; r < tokens_.size(); ++r) {
+    const span& t = tokens_[r];
+    const auto* b = reinterpret_cast<const unsigned char*>(blob_.data() + t.off);
+    if (t.len == 1) short_ranks[b[0]] = r;
+    if (t.len == 2) short_ranks[256 + (size_t{b[0]} << 8 | b[1])] = r;
+  }
+  short_ = std::move(short_ranks);
   return {};
 }
 

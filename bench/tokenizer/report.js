@@ -40,8 +40,12 @@ out.push('| bytes | llmtap | tiktoken | tokens |', '|---:|---:|---:|---:|');
 const single = lines(singleFile);
 for (const o of single.filter((r) => r.lib === 'llmtap')) {
   const t = single.find((r) => r.lib === 'tiktoken' && r.bytes === o.bytes);
-  const ts = !t ? 'n/a' : t.timeout_s ? `> ${t.timeout_s} s (killed)` : `${t.seconds.toFixed(3)} s`;
-  const eq = t && !t.timeout_s ? (t.ids_fnv1a === o.ids_fnv1a ? ' (ids equal)' : ' (**ids differ**)') : '';
+  const failed = t && t.rc !== undefined;
+  const ts = !t ? 'n/a'
+    : !failed ? `${t.seconds.toFixed(3)} s`
+    : t.rc === 124 ? `> ${t.timeout_s} s (killed by the timeout)`
+    : `failed after ${Number(t.after_s).toFixed(1)} s: ${t.error || 'exit ' + t.rc}`;
+  const eq = t && !failed ? (t.ids_fnv1a === o.ids_fnv1a ? ' (ids equal)' : ' (**ids differ**)') : '';
   out.push(`| ${o.bytes} | ${(o.seconds * 1000).toFixed(1)} ms | ${ts} | ${o.tokens}${eq} |`);
 }
 out.push('');

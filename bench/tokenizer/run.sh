@@ -34,8 +34,13 @@ done
 for bytes in 65536 1000000; do
   echo "one character x $bytes" >&2
   $ours run o200k_base a "$bytes" >>"$out/single.jsonl"
-  if ! timeout "$TK_TIMEOUT" $theirs run o200k_base a "$bytes" >>"$out/single.jsonl"; then
-    echo "{\"lib\":\"tiktoken\",\"encoding\":\"o200k_base\",\"bytes\":$bytes,\"timeout_s\":$TK_TIMEOUT}" >>"$out/single.jsonl"
+  t0=$(date +%s.%N)
+  rc=0
+  timeout "$TK_TIMEOUT" $theirs run o200k_base a "$bytes" >>"$out/single.jsonl" 2>"$out/tk.err" || rc=$?
+  if [ $rc -ne 0 ]; then
+    # 124: killed by timeout; anything else: tiktoken itself failed (say how, and after how long).
+    why=$(grep -m1 -E 'Error' "$out/tk.err" | tr -d '"\\' || true)
+    echo "{\"lib\":\"tiktoken\",\"encoding\":\"o200k_base\",\"bytes\":$bytes,\"rc\":$rc,\"timeout_s\":$TK_TIMEOUT,\"after_s\":$(awk "BEGIN{print $(date +%s.%N) - $t0}"),\"error\":\"$why\"}" >>"$out/single.jsonl"
   fi
 done
 
@@ -47,7 +52,7 @@ node bench/tokenizer/report.js "$out/corpus.jsonl" "$out/single.jsonl" \
   --date "$(date -u +'%F %H:%M UTC')" \
   --machine "$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) vCPU, $(uname -sr), pinned to CPU $CORE" \
   --commit "$commit" --node "$(node --version)" \
-  --tiktoken "$(node -p "require('tiktoken/package.json').version")" \
+  --tiktoken "$(node -p "require('$NODE_PATH/tiktoken/package.json').version")" \
   --corpus "$CORPUS ($(sed -n 's/ .*corpus.txt//p' "$CORPUS/SHA256SUMS" | cut -c1-16)...)" \
   --reps "$REPS" >"$result"
 cat "$result"

@@ -31,7 +31,7 @@ for enc in $ENCODINGS; do
     $theirs corpus "$CORPUS" "$enc" "$mode" "$REPS" >>"$out/corpus.jsonl"
   done
 done
-for bytes in 65536 1000000; do
+for bytes in 65536 200000 1000000; do
   echo "one character x $bytes" >&2
   $ours run o200k_base a "$bytes" >>"$out/single.jsonl"
   t0=$(date +%s.%N)

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace llmtap::tokenizer::test {
@@ -82,13 +83,17 @@ std::vector<std::string> corpus_slice(std::string* error) {
   }
   std::string line;
   size_t index = 0;
+  std::set<std::string> seen_sections;
   while (std::getline(docs, line)) {
     std::istringstream f(line);
     size_t off = 0, len = 0;
     std::string section;
     f >> off >> len >> section;
-    const bool catalogue = section == "mo_l10n";
-    if (!catalogue && index++ % 16 != 0) continue;
+    // Sections are per language (man_ja, mo_km, ...): the first document of each section, every
+    // translated-catalogue document, and every 16th document of the rest.
+    const bool catalogue = section.starts_with("mo_");
+    const bool first_of_section = seen_sections.insert(section).second;
+    if (!catalogue && !first_of_section && index++ % 16 != 0) continue;
     const size_t cap = catalogue ? 700 : 1500;
     std::string_view doc = std::string_view(corpus).substr(off, len);
     if (doc.size() > cap) {

@@ -15,8 +15,9 @@ std::vector<std::vector<uint32_t>> tiktoken_reference(std::string_view encoding,
 // Directory of the corpus built by make_corpus.sh ($LLMTAP_TOKCORPUS_DIR or the setup default).
 std::string corpus_dir();
 
-// A slice of the corpus: every document's first bytes (cut at a line end) for a stride of
-// documents plus every translated-catalogue document, so each script in the corpus appears.
+// A slice of the corpus (~0.7 MB): the first bytes (cut at a line end) of a stride of documents,
+// of the first document of every section and of every translated-catalogue document, so each
+// language and script in the corpus appears.
 std::vector<std::string> corpus_slice(std::string* error);
 
 }  // namespace llmtap::tokenizer::test

@@ -71,6 +71,23 @@ TEST(bpe, single_character_200k_is_fast) {
   }
 }
 
+TEST(bpe, pretokenizer_stays_linear_on_backtracking_shapes) {
+  const std::string shapes[] = {
+      "\xca\xb0" + repeat("A", 100'000) + "!", "\xcc\x81" + repeat("A", 100'000),
+      repeat("A\xcc\x81", 50'000), repeat("\n ", 50'000) + "x", repeat("!", 100'000) + "a",
+      repeat(" \t", 50'000) + "1",
+  };
+  for (std::string_view name : all_encodings) {
+    for (const auto& text : shapes) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto ids = enc(name).encode_ordinary(text);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      EXPECT_LT(s, 2.0) << name;
+      EXPECT_EQ(enc(name).decode(ids), text);
+    }
+  }
+}
+
 TEST(bpe, cl100k_hundred_thousand_a_is_12500_tokens) {
   // The figure tiktoken's maintainers give for its fixed large-piece path (openai/tiktoken#195).
   EXPECT_EQ(enc("cl100k_base").count(repeat("a", 100'000)), 12'500u);

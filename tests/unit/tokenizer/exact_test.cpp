@@ -99,6 +99,14 @@ std::vector<std::string> adversarial() {
   v.push_back("https://example.com/a/b//c?d=1&e=2#f\n/\n//\n\r\n/usr/bin/env python3\n");
   v.push_back("def f(x):\n    return {'a': [1, 2, 3]}  # comment\n\n\n    \n");
   v.push_back(".\n/\n.\r\n//x");
+  // Shapes where a matcher scans far and then backtracks (o200k's U*W+, blank runs).
+  v.push_back("\xca\xb0" + repeat("A", 300) + "!");
+  v.push_back("\xcc\x81" + repeat("A", 300) + "b");
+  v.push_back(repeat("A\xcc\x81", 200) + "xyz");
+  v.push_back("!" + repeat("\xca\xb0" "AB", 100) + "'S");
+  v.push_back(repeat("\n ", 500) + "x");
+  v.push_back(repeat(" \n\t", 500) + "\xe4\xb8\xad");
+  v.push_back(repeat("a\xcc\x81", 300));
   v.push_back("");
   return v;
 }

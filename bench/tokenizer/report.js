@@ -48,5 +48,8 @@ for (const o of single.filter((r) => r.lib === 'llmtap')) {
   const eq = t && !failed ? (t.ids_fnv1a === o.ids_fnv1a ? ' (ids equal)' : ' (**ids differ**)') : '';
   out.push(`| ${o.bytes} | ${(o.seconds * 1000).toFixed(1)} ms | ${ts} | ${o.tokens}${eq} |`);
 }
+if (single.some((r) => r.lib === 'tiktoken' && r.rc !== undefined && r.rc !== 124)) {
+  out.push('', 'tiktoken\'s failure is its own abort (a Rust panic surfaces in WASM as "RuntimeError: unreachable"): it returns no ids for that input at all. Its time grows ~4x per doubling below that size; llmtap\'s grows ~linearly (heap merge, O(n log n)).');
+}
 out.push('');
 process.stdout.write(out.join('\n'));

@@ -146,8 +146,8 @@ std::vector<uint32_t> encoding::encode_with_special_tokens(std::string_view text
   vector_sink sink{out};
   size_t pos = 0;
   while (pos <= text.size()) {
-    // Earliest special token from pos; on a tie at one position, the longest (as a regex
-    // alternation of escaped specials would not guarantee, but no special is a prefix of another).
+    // Earliest special token from pos. No special token is a prefix of another, so two can never
+    // match at the same position and the order of specials_ does not matter.
     size_t best = std::string_view::npos;
     const std::pair<std::string, uint32_t>* hit = nullptr;
     for (const auto& sp : specials_) {

@@ -229,9 +229,16 @@ void load_env(config& c, char** env) {
   }
   for (const auto& [name, value] : vars) {
     if (name.rfind("LLMTAP_", 0) != 0) continue;
+    // A variable that names a settings section must name one of its keys (a typo is an error);
+    // other LLMTAP_* variables (LLMTAP_CONFIG, LLMTAP_TOKENIZER_DIR...) are not settings.
     const setting* match = nullptr;
-    for (const auto& s : settings())
-      if (name == "LLMTAP_" + upper(s.section) + "_" + upper(s.key)) match = &s;
+    bool section_named = false;
+    for (const auto& s : settings()) {
+      std::string prefix = "LLMTAP_" + upper(s.section) + "_";
+      if (name.rfind(prefix, 0) == 0) section_named = true;
+      if (name == prefix + upper(s.key)) match = &s;
+    }
+    if (!section_named) continue;
     if (!match) throw config_error(fmt::format("environment: unknown variable {}", name));
     if (auto why = match->set_text(c, value); !why.empty())
       throw config_error(fmt::format("environment: {} {}", name, why));

@@ -42,6 +42,7 @@ class request_observer final : public http::basic_parser<true> {
   body_observer on_body;
 
   request_observer() { fields.reserve(32); }
+  bool has_content_length() const { return has_content_length_; }
 
  private:
   bool has_content_length_ = false, has_transfer_encoding_ = false;

@@ -6,6 +6,7 @@
 // framing, capture) happens after the bytes are on their way downstream.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -113,6 +114,9 @@ class session {
   openai::sse_framer framer_;
   int64_t resumed_ = 0;  // when our code last got control back from an await
   uint64_t served_ = 0;  // calls on this connection so far
+  net::steady_timer head_timer_{down_.get_executor()};
+  uint64_t head_wait_gen_ = 0;
+  bool head_timed_out_ = false;
 
   // Time inside llmtap: everything between awaits.
   int64_t resume() { return resumed_ = mono_ns(); }
@@ -170,8 +174,18 @@ class session {
         down_.expires_after(served_ == 0 ? s_.header_timeout : s_.idle_timeout);
         if (handle_.idle && w_.stopping) co_return read_status::closed;
       } else if (head_end_ == 0) {
+        // A partial head: the deadline counts from its first byte. Beast's stream timeout would
+        // close the socket, and we still want to answer 408, so our own timer cancels the read.
         auto left = std::chrono::nanoseconds(x.t.accepted + std::chrono::nanoseconds(s_.header_timeout).count() - mono_ns());
-        down_.expires_after(std::max(left, std::chrono::nanoseconds(1)));
+        down_.expires_never();
+        head_timed_out_ = false;
+        head_timer_.expires_after(std::max(left, std::chrono::nanoseconds(1)));
+        head_timer_.async_wait([this, gen = ++head_wait_gen_](beast::error_code e) {
+          if (e || gen != head_wait_gen_) return;  // cancelled, or a later read is waiting now
+          head_timed_out_ = true;
+          beast::error_code ignored;
+          down_.socket().cancel(ignored);
+        });
       } else {
         down_.expires_after(s_.idle_timeout);
       }
@@ -181,8 +195,12 @@ class session {
           net::buffer(dbuf_.data() + filled_, dbuf_.size() - filled_), kTuple);
       handle_.idle = false;
       resume();
+      if (head_end_ == 0 && filled_ > 0) {
+        ++head_wait_gen_;
+        head_timer_.cancel();
+      }
       if (ec) {
-        if (filled_ > 0 && ec == beast::error::timeout) {
+        if (filled_ > 0 && (ec == beast::error::timeout || head_timed_out_)) {
           co_await answer_error(x, kRequestTimeout, "the request was not received in time",
                                 outcome::rejected, true);
           co_return read_status::answered;
@@ -214,7 +232,9 @@ class session {
       co_await answer_error(x, kBodyTooLarge,
                             fmt::format("request body exceeds {} bytes", s_.max_body_bytes),
                             outcome::rejected, true);
-    } else if (rq.framing == framing_error::content_length_with_transfer_encoding) {
+    } else if (rq.framing == framing_error::content_length_with_transfer_encoding ||
+               (ec == beast::http::error::bad_transfer_encoding && rq.has_content_length())) {
+      // (Beast itself refuses Transfer-Encoding after Content-Length, before our check runs.)
       co_await answer_error(x, kBadRequest,
                             "request has both Content-Length and Transfer-Encoding",
                             outcome::rejected, true);
@@ -489,6 +509,7 @@ class session {
     size_t leftover = ufilled - head_end;
     std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
     if (!observe_body(x, leftover)) co_return false;
+    leftover -= consumed_;  // what is left is a partial chunk header, now at the front
 
     while (!rs.is_done()) {
       up_->tcp().expires_after(s_.upstream_idle_timeout);

@@ -8,10 +8,20 @@ export const BIN = process.env.LLMTAP_BIN;
 if (!BIN) throw new Error('LLMTAP_BIN must point at the llmtap binary');
 export const KEY = 'sk-e2e-test-0000000000000000abcd';
 
+// Every process a test starts is killed when the test process exits, whatever happened.
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+
 // Spawns `llmtap args...` and resolves once stdout has matched every regex in `patterns`.
 export function start(args, { env = {}, patterns = [], timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(proc);
+    proc.on('exit', () => children.delete(proc));
+    // A leftover child must not keep the test process alive (the exit hook then kills it).
+    proc.unref();
+    proc.stdout.unref();
+    proc.stderr.unref();
     let out = '', err = '';
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -63,7 +73,8 @@ export function stop(p, signal = 'SIGTERM') {
   return new Promise((resolve) => {
     if (p.proc.exitCode !== null) return resolve(p.proc.exitCode);
     p.proc.removeAllListeners('exit');
-    p.proc.on('exit', (code, sig) => resolve(code ?? sig));
+    p.proc.ref();  // we are waiting for it now
+    p.proc.on('exit', (code, sig) => { children.delete(p.proc); resolve(code ?? sig); });
     p.proc.kill(signal);
   });
 }

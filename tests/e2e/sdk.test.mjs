@@ -35,7 +35,7 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
 
     const chatReq = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to llmtap, please.' }] };
     const a = await direct.chat.completions.create(chatReq);
-    const b = await via.chat.completions.create(chatReq);
+    const { data: b, response: bResponse } = await via.chat.completions.create(chatReq).withResponse();
     assert.ok(a.choices[0].message.content.length > 0);
     assert.equal(b.choices[0].message.content, a.choices[0].message.content);
     assert.equal(b.choices[0].finish_reason, a.choices[0].finish_reason);
@@ -123,8 +123,14 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
         assert.ok(r.first_token_us >= r.first_byte_us && r.first_token_us <= r.last_byte_us, JSON.stringify(r));
       }
     }
-    // Rate-limit headers were read: the mock's budget goes down call after call.
-    assert.ok(rows[1].ratelimit_remaining_requests < rows[0].ratelimit_remaining_requests);
+    // The stored rate-limit state is what the client saw in the response headers.
+    const h = (name) => Number(bResponse.headers.get(name));
+    assert.equal(chat.ratelimit_limit_requests, h('x-ratelimit-limit-requests'));
+    assert.equal(chat.ratelimit_limit_tokens, h('x-ratelimit-limit-tokens'));
+    assert.equal(chat.ratelimit_remaining_requests, h('x-ratelimit-remaining-requests'));
+    assert.equal(chat.ratelimit_remaining_tokens, h('x-ratelimit-remaining-tokens'));
+    assert.equal(chat.request_id, bResponse.headers.get('x-request-id'));
+    assert.equal(chat.processing_ms, h('openai-processing-ms'));
   } finally {
     await stop(proxy);
     await stop(mock);

@@ -86,6 +86,7 @@ TEST(Config, BadValuesNameTheKey) {
 
 TEST(Config, BadEnvironmentNamesTheVariable) {
   EXPECT_EQ(error_of("", {"LLMTAP_PROXY_WORKERZ=1"}), "environment: unknown variable LLMTAP_PROXY_WORKERZ");
+  EXPECT_EQ(error_of("", {"LLMTAP_CONFIG=x.toml", "LLMTAP_TOKENIZER_DIR=/x"}), "");  // not settings
   EXPECT_EQ(error_of("", {"LLMTAP_UPSTREAM_VERIFY=maybe"}),
             "environment: LLMTAP_UPSTREAM_VERIFY expected true or false, got \"maybe\"");
 }

@@ -1,0 +1,63 @@
+// The relay must not depend on how the upstream's bytes are split into reads. A raw upstream
+// sends one chunked SSE response in two writes, split at every byte position: the client must
+// get the bytes unchanged and the store the usage of every call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { KEY, startProxy, stop, queryStore } from './helpers.mjs';
+
+const events = [
+  '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}',
+  '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null}',
+  '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}',
+  '{"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}',
+  '[DONE]',
+];
+const body = events.map((e) => `data: ${e}\n\n`);
+const chunked = body.map((b) => `${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n`).join('') + '0\r\n\r\n';
+const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\ntransfer-encoding: chunked\r\n\r\n';
+const wire = head + chunked;
+
+test('a chunked stream split at every byte position is relayed and accounted', async () => {
+  let split = 0;
+  const upstream = net.createServer((sock) => {
+    sock.setNoDelay(true);
+    let req = '';
+    sock.on('data', (d) => {
+      req += d;
+      while (req.includes('\r\n\r\n')) {
+        const [h] = req.split('\r\n\r\n');
+        const len = Number((h.match(/content-length: *(\d+)/i) || [0, 0])[1]);
+        if (req.length < h.length + 4 + len) return;
+        req = req.slice(h.length + 4 + len);
+        const k = split;
+        sock.write(wire.slice(0, k));
+        setTimeout(() => sock.write(wire.slice(k)), 3);
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
+  const proxy = await startProxy(`http://127.0.0.1:${upstream.address().port}`);
+  try {
+    const positions = [];
+    for (let k = 1; k < wire.length; k++) positions.push(k);
+    for (const k of positions) {
+      split = k;
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}',
+      });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), body.join(''), `split at ${k}`);
+    }
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir,
+      "select count(*) n, sum(input_tokens = 9 and output_tokens = 2 and outcome = 'ok' and finish_reason = 'stop') good from calls");
+    assert.deepEqual(rows, [{ n: positions.length, good: positions.length }]);
+  } finally {
+    await stop(proxy);
+    upstream.close();
+    proxy.cleanup();
+  }
+});

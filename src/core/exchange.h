@@ -130,7 +130,7 @@ struct exchange {
   std::string error_type;  // error.type, or error.code for Azure-shaped bodies
   std::string error_code;
   struct usage usage;
-  int64_t cost_micro_usd = -1;  // set by pricing; -1 = unpriced (unknown model) or not priced
+  int64_t cost_nano_usd = -1;  // set by pricing; -1 = unpriced (unknown model) or not priced
 
   // The ring of tail events: slot 0 holds the first event, slots 1..kTailEvents the most recent.
   std::string& next_event_slot() {

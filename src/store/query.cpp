@@ -37,12 +37,12 @@ const char* group_key_sql(report_group g) {
 
 struct accumulator {
   report_row row;
-  int64_t cost_micro = 0;
+  int64_t cost_nano = 0;
   bool priced = false;
   std::vector<int64_t> durations_us;
 
   void finish() {
-    if (priced) row.cost_usd = static_cast<double>(cost_micro) / 1e6;
+    if (priced) row.cost_usd = static_cast<double>(cost_nano) / 1e9;
     if (!durations_us.empty()) {
       std::sort(durations_us.begin(), durations_us.end());
       row.p50_ms = static_cast<double>(nearest_rank(durations_us, 50)) / 1000.0;
@@ -91,7 +91,7 @@ report_rows query_report(const std::string& db_path, report_query q) {
   // statement reads one consistent snapshot even while the writer commits.
   const std::string sql = fmt::format(
       "SELECT {} AS k, (COALESCE(status, 0) >= 400 OR outcome <> 'ok') AS err, "
-      "input_tokens, output_tokens, cost_micro_usd, duration_us FROM calls{}",
+      "input_tokens, output_tokens, cost_nano_usd, duration_us FROM calls{}",
       group_key_sql(q.by), q.since_unix_ms ? " WHERE ts_unix_ms >= ?1" : "");
   stmt_ptr s = prepare(db.get(), sql);
   if (q.since_unix_ms) sqlite3_bind_int64(s.get(), 1, *q.since_unix_ms);
@@ -112,7 +112,7 @@ report_rows query_report(const std::string& db_path, report_query q) {
       a->row.output_tokens += sqlite3_column_int64(r, 3);
       if (sqlite3_column_type(r, 4) != SQLITE_NULL) {
         a->priced = true;
-        a->cost_micro += sqlite3_column_int64(r, 4);
+        a->cost_nano += sqlite3_column_int64(r, 4);
       }
       if (sqlite3_column_type(r, 5) != SQLITE_NULL) {
         a->durations_us.push_back(sqlite3_column_int64(r, 5));

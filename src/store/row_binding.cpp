@@ -54,7 +54,7 @@ constexpr std::array kColumns = {
     "audio_input_tokens",
     "audio_output_tokens",
     "usage_source",
-    "cost_micro_usd",
+    "cost_nano_usd",
     "duration_us",
     "connect_start_us",
     "connected_us",
@@ -155,7 +155,7 @@ void bind_call(sqlite3_stmt* s, const exchange& e) noexcept {
   b.num_or_null(e.usage.audio_input_tokens);
   b.num_or_null(e.usage.audio_output_tokens);
   e.usage.source == usage_source::none ? b.null() : b.text(to_string(e.usage.source));
-  b.num_or_null(e.cost_micro_usd);  // -1 (unpriced or not yet priced) is NULL, never $0
+  b.num_or_null(e.cost_nano_usd);  // -1 (unpriced or not yet priced) is NULL, never $0
   b.num_or_null(since_accepted_us(t.accepted, t.last_byte));  // duration_us
   b.num_or_null(since_accepted_us(t.accepted, t.upstream_connect_start));
   b.num_or_null(since_accepted_us(t.accepted, t.upstream_connected));

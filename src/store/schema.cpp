@@ -13,7 +13,7 @@ namespace {
 // v1: one row per call. `seq` is the store's own key: exchange ids restart with every process,
 // so `id` is kept for correlating with logs but is not unique across restarts. Times: ts_unix_ms
 // is wall clock; every *_us column is microseconds since the call was accepted (NULL when the
-// phase never happened). Unknown values are NULL, never -1 or ''. cost_micro_usd is NULL for
+// phase never happened). Unknown values are NULL, never -1 or ''. cost_nano_usd is NULL for
 // unpriced calls so that sums can tell "free" from "unknown".
 constexpr const char* kV1 = R"sql(
 CREATE TABLE calls (
@@ -63,7 +63,7 @@ CREATE TABLE calls (
   audio_input_tokens INTEGER,
   audio_output_tokens INTEGER,
   usage_source TEXT,
-  cost_micro_usd INTEGER,
+  cost_nano_usd INTEGER,
   duration_us INTEGER,
   connect_start_us INTEGER,
   connected_us INTEGER,

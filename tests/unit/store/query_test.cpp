@@ -61,7 +61,7 @@ class Query : public test::temp_dir_test {
     for (const spec& s : specs) {
       if (s.cost_micro < 0) continue;
       exec(db.get(),
-           fmt::format("UPDATE calls SET cost_micro_usd = {} WHERE id = {}", s.cost_micro, s.id)
+           fmt::format("UPDATE calls SET cost_nano_usd = {} WHERE id = {}", s.cost_micro * 1000, s.id)
                .c_str());
     }
   }

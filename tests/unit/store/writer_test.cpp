@@ -114,7 +114,7 @@ TEST_F(Writer, UnknownValuesAreStoredAsNull) {
                           "audio_input_tokens",
                           "audio_output_tokens",
                           "usage_source",
-                          "cost_micro_usd",
+                          "cost_nano_usd",
                           "duration_us",
                           "connect_start_us",
                           "connected_us",
@@ -222,7 +222,7 @@ TEST_F(Writer, EveryFieldRoundTrips) {
   EXPECT_EQ(i("audio_input_tokens"), 3);
   EXPECT_EQ(i("audio_output_tokens"), 4);
   EXPECT_EQ(s("usage_source"), "estimated");
-  EXPECT_EQ(i("cost_micro_usd"), std::nullopt);
+  EXPECT_EQ(i("cost_nano_usd"), std::nullopt);
 }
 
 TEST_F(Writer, TimingsAreMicrosecondsSinceAccepted) {

@@ -128,6 +128,7 @@ const std::vector<setting>& settings() {
                                                                    0, int64_t(1) << 30),
       int_setting<&C::proxy, &C::proxy_section::shutdown_grace_ms>("proxy", "shutdown_grace_ms",
                                                                    0, 3'600'000),
+      bool_setting<&C::proxy, &C::proxy_section::inject_include_usage>("proxy", "inject_include_usage"),
       string_setting<&C::upstream, &C::upstream_section::url>("upstream", "url", check_url),
       string_setting<&C::upstream, &C::upstream_section::ca_file>("upstream", "ca_file"),
       bool_setting<&C::upstream, &C::upstream_section::verify>("upstream", "verify"),

@@ -33,6 +33,7 @@ struct config {
     int64_t pool_idle_ms = 60'000;  // pooled upstream connections unused this long are closed
     int64_t capture_max_bytes = 1024 * 1024;  // bytes of each body kept for parsing
     int64_t shutdown_grace_ms = 30'000;  // in-flight calls get this long to finish on SIGTERM
+    bool inject_include_usage = true;  // exact usage for streams that did not ask for it
   } proxy;
   struct upstream_section {
     std::string url = "https://api.openai.com";

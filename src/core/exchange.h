@@ -106,7 +106,8 @@ struct exchange {
   int32_t retry_count = -1;           // x-stainless-retry-count
   std::string request_content_type;   // for parsing multipart bodies (audio, image edits)
   uint64_t request_bytes = 0;         // body bytes
-  capture request_body;               // capped copy of the JSON request body
+  capture request_body;               // capped copy of the JSON request body (as the client sent it)
+  bool include_usage_injected = false;  // llmtap asked the upstream for a usage chunk
 
   // response
   uint16_t status = 0;

@@ -71,6 +71,7 @@ proxy_server::proxy_server(const config& cfg, exchange_queue& out, std::string k
   s.upstream_timeout = std::chrono::milliseconds(p.upstream_timeout_ms);
   s.upstream_idle_timeout = std::chrono::milliseconds(p.upstream_idle_timeout_ms);
   s.capture_max_bytes = static_cast<size_t>(p.capture_max_bytes);
+  s.inject_include_usage = p.inject_include_usage;
   s.service = cfg.identity.service;
   s.env = cfg.identity.env;
   s.version = cfg.identity.version;

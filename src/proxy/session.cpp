@@ -19,6 +19,7 @@
 #include "openai/sse.h"
 #include "proxy/error_response.h"
 #include "proxy/http_observers.h"
+#include "proxy/usage_rewrite.h"
 #include "proxy/worker.h"
 
 namespace llmtap::proxy {
@@ -112,6 +113,9 @@ class session {
   std::optional<response_observer> rs_;
   std::unique_ptr<upstream_conn> up_;
   openai::sse_framer framer_;
+  usage_event_filter filter_;  // include_usage rewrite: drops the usage event we asked for
+  std::string filtered_;       // events ready to go downstream in filter mode
+  std::string rewritten_body_;  // the request body with include_usage added
   int64_t resumed_ = 0;  // when our code last got control back from an await
   uint64_t served_ = 0;  // calls on this connection so far
   net::steady_timer head_timer_{down_.get_executor()};
@@ -309,6 +313,14 @@ class session {
     x.env = s_.env;
     x.version = s_.version;
 
+    // include_usage rewrite: only for bodies we hold whole, and clients that speak HTTP/1.1
+    // (the filtered response is re-chunked).
+    x.include_usage_injected =
+        s_.inject_include_usage && rq.version >= 11 && rq.method == "POST" &&
+        (x.ep == endpoint::chat_completions || x.ep == endpoint::completions) &&
+        !x.request_body.truncated && x.request_body.bytes.size() == rq.body_bytes &&
+        add_include_usage(x.request_body.bytes, rewritten_body_);
+
     bool api_path = path.substr(0, 4) == "/v1/" || path == "/v1" || path.substr(0, 8) == "/openai/";
     head_out_.clear();
     head_out_.append(rq.method).append(" ").append(t.base_prefix);
@@ -322,6 +334,10 @@ class session {
         case F::expect:            // answered by us
         case F::accept_encoding:   // bodies must stay readable for accounting
           continue;
+        case F::content_length:
+        case F::transfer_encoding:
+          if (x.include_usage_injected) continue;  // the new body's length is sent below
+          break;
         case F::authorization: authorization = f.value; break;
         case F::content_type: x.request_content_type.assign(f.value); break;
         case F::unknown:
@@ -343,6 +359,8 @@ class session {
       }
       head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
     }
+    if (x.include_usage_injected)
+      head_out_.append("Content-Length: ").append(std::to_string(rewritten_body_.size())).append("\r\n");
     head_out_.append("\r\n");
     auto key = openai::api_key_from_headers(authorization, api_key);
     if (!key.empty()) {
@@ -387,7 +405,9 @@ class session {
       x.t.upstream_connected = mono_ns();
       // send_request: the rewritten head and the raw body bytes, in one gathered write.
       std::array<net::const_buffer, 2> out{
-          net::buffer(head_out_), net::buffer(dbuf_.data() + head_end_, body_end_ - head_end_)};
+          net::buffer(head_out_), x.include_usage_injected
+                                      ? net::buffer(rewritten_body_)
+                                      : net::buffer(dbuf_.data() + head_end_, body_end_ - head_end_)};
       up_->tcp().expires_after(s_.upstream_idle_timeout);
       pause(x);
       auto [wec, wn] = co_await up_write(*up_, out);
@@ -474,29 +494,40 @@ class session {
     auto& rs = *rs_;
     x.status = static_cast<uint16_t>(rs.status);
     bool close = wants_close() || rs.need_eof() || w_.stopping;
+    for (const auto& f : rs.fields) observe_response_field(x, f);
+    // A stream whose usage event we asked for: complete events are re-chunked downstream with
+    // that event left out. Every other response is relayed as raw bytes.
+    bool filter = x.include_usage_injected && x.stream && rs.status == 200;
     head_out_.clear();
     head_out_.append("HTTP/1.1 ").append(std::to_string(rs.status)).append(" ").append(rs.reason).append("\r\n");
     for (const auto& f : rs.fields) {
       if (is_hop_by_hop(f.known, f.name)) continue;
-      observe_response_field(x, f);
+      if (filter && (f.known == beast::http::field::content_length ||
+                     f.known == beast::http::field::transfer_encoding))
+        continue;
       head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
     }
+    if (filter) head_out_.append("transfer-encoding: chunked\r\n");
     if (close) head_out_.append("connection: close\r\n");
     head_out_.append("\r\n");
     size_t cap = s_.capture_max_bytes;
     if (x.stream) {
       framer_.reset();
-      rs.on_body = [this, &x](std::string_view b) {
+      filter_.reset();
+      filtered_.clear();
+      rs.on_body = [this, &x, filter](std::string_view b) {
         framer_.feed(b, [&x](const openai::sse_event& ev) {
           x.next_event_slot().assign(ev.data);
           if (x.t.first_token == 0 && openai::event_has_content(ev.event, ev.data))
             x.t.first_token = mono_ns();
         });
+        if (filter) filter_.feed(b, filtered_);
       };
     } else {
       rs.on_body = [&x, cap](std::string_view b) { append_capped(x.response_body, b, cap); };
     }
 
+    if (filter) co_return co_await relay_filtered(x, ufilled, head_end, close);
     // The head and whatever body came with it go out first; then we look at the body.
     std::array<net::const_buffer, 2> first{net::buffer(head_out_),
                                            net::buffer(ubuf_.data() + head_end, ufilled - head_end)};
@@ -538,11 +569,78 @@ class session {
       if (!observe_body(x, leftover + n)) co_return false;
       leftover = leftover + n - consumed_;
     }
+    co_return response_done(x, close);
+  }
+
+  bool response_done(exchange& x, bool close) {
+    auto& rs = *rs_;
     x.t.last_byte = mono_ns();
     x.response_bytes = rs.body_bytes;
     if (!rs.connection_close && !rs.need_eof() && !w_.stopping) w_.pool.give_back(std::move(up_), x.t.last_byte);
     else up_.reset();
-    co_return !close;
+    return !close;
+  }
+
+  // The include_usage variant of the relay: parse first (the filter needs whole events), then
+  // send the events that completed in this read as one chunk. No delay is added: an event is of
+  // use to the client only once it is complete.
+  net::awaitable<bool> relay_filtered(exchange& x, size_t ufilled, size_t head_end, bool close) {
+    auto& rs = *rs_;
+    rs.eager(true);
+    size_t leftover = ufilled - head_end;
+    std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
+    if (!observe_body(x, leftover)) co_return false;
+    leftover -= consumed_;
+    bool head_pending = true;
+    for (;;) {
+      if (rs.is_done()) filter_.finish(filtered_);
+      if (!filtered_.empty() || head_pending || rs.is_done()) {
+        std::string size_line = filtered_.empty() ? std::string() : fmt::format("{:x}\r\n", filtered_.size());
+        static constexpr std::string_view kCrlf = "\r\n", kLast = "0\r\n\r\n";
+        std::array<net::const_buffer, 5> out{
+            net::buffer(head_pending ? std::string_view(head_out_) : std::string_view()), net::buffer(size_line),
+            net::buffer(filtered_), net::buffer(filtered_.empty() ? std::string_view() : kCrlf),
+            net::buffer(rs.is_done() ? kLast : std::string_view())};
+        down_.expires_after(s_.idle_timeout);
+        pause(x);
+        auto [dec, dn] = co_await write_all(down_, out);
+        resume();
+        if (dec) co_return client_gone(x);
+        head_pending = false;
+        filtered_.clear();
+      }
+      if (rs.is_done()) break;
+      up_->tcp().expires_after(s_.upstream_idle_timeout);
+      pause(x);
+      auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
+      resume();
+      if (ec) {
+        if (rs.need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
+          beast::error_code eec;
+          rs.put_eof(eec);
+          continue;
+        }
+        // Pass on what we held, then cut: the client sees the same truncation as the upstream's.
+        filter_.finish(filtered_);
+        if (!filtered_.empty()) {
+          std::string size_line = fmt::format("{:x}\r\n", filtered_.size());
+          std::array<net::const_buffer, 3> out{net::buffer(size_line), net::buffer(filtered_),
+                                               net::buffer(std::string_view("\r\n"))};
+          down_.expires_after(s_.idle_timeout);
+          co_await write_all(down_, out);
+        }
+        x.result = ec == beast::error::timeout ? outcome::upstream_timeout : outcome::upstream_disconnected;
+        x.proxy_error = fmt::format("upstream {} mid-response: {}",
+                                    ec == beast::error::timeout ? "went idle" : "disconnected", ec.message());
+        w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+        up_.reset();
+        x.t.last_byte = mono_ns();
+        co_return false;
+      }
+      if (!observe_body(x, leftover + n)) co_return false;
+      leftover = leftover + n - consumed_;
+    }
+    co_return response_done(x, close);
   }
 
   size_t consumed_ = 0;

@@ -26,6 +26,7 @@ struct session_settings {
   std::chrono::milliseconds header_timeout, idle_timeout, connect_timeout, upstream_timeout,
       upstream_idle_timeout;
   size_t capture_max_bytes;
+  bool inject_include_usage;
   std::string service, env, version;
 };
 

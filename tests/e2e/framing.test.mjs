@@ -18,7 +18,9 @@ const chunked = body.map((b) => `${Buffer.byteLength(b).toString(16)}\r\n${b}\r\
 const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\ntransfer-encoding: chunked\r\n\r\n';
 const wire = head + chunked;
 
-test('a chunked stream split at every byte position is relayed and accounted', async () => {
+// With include_usage asked by the client the bytes are relayed raw; without it llmtap asked for
+// usage itself and re-chunks the events minus the usage event. Both paths see every split.
+for (const asked of [true, false]) test(`a chunked stream split at every byte position is relayed and accounted (client asked usage: ${asked})`, async () => {
   let split = 0;
   const upstream = net.createServer((sock) => {
     sock.setNoDelay(true);
@@ -46,10 +48,11 @@ test('a chunked stream split at every byte position is relayed and accounted', a
       split = k;
       const res = await fetch(`${proxy.url}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-        body: '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}',
+        body: `{"model":"gpt-4o-mini","stream":true,${asked ? '"stream_options":{"include_usage":true},' : ''}"messages":[{"role":"user","content":"hi"}]}`,
       });
       assert.equal(res.status, 200);
-      assert.equal(await res.text(), body.join(''), `split at ${k}`);
+      const expected = asked ? body.join('') : body.filter((b) => !b.includes('"choices":[],')).join('');
+      assert.equal(await res.text(), expected, `split at ${k}`);
     }
     assert.equal(await stop(proxy), 0);
     const rows = queryStore(proxy.dataDir,

@@ -1,0 +1,235 @@
+#include "proxy/usage_rewrite.h"
+
+#include <cstring>
+
+namespace llmtap::proxy {
+
+namespace {
+
+// A forward-only reader of JSON text: just enough to find top-level members and skip values.
+struct json_cursor {
+  std::string_view s;
+  size_t i = 0;
+
+  void ws() {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  }
+  bool eat(char c) {
+    ws();
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  // A string at i; returns its raw contents (escapes left as they are) or false.
+  bool string(std::string_view& out) {
+    ws();
+    if (i >= s.size() || s[i] != '"') return false;
+    size_t start = ++i;
+    while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
+    if (i >= s.size()) return false;
+    out = s.substr(start, i - start);
+    ++i;
+    return true;
+  }
+  // Skips any value; nesting is tracked by counting brackets outside strings.
+  bool skip_value() {
+    ws();
+    if (i >= s.size()) return false;
+    if (s[i] == '"') {
+      std::string_view ignored;
+      return string(ignored);
+    }
+    if (s[i] == '{' || s[i] == '[') {
+      int depth = 0;
+      while (i < s.size()) {
+        char c = s[i];
+        if (c == '"') {
+          std::string_view ignored;
+          if (!string(ignored)) return false;
+          continue;
+        }
+        if (c == '{' || c == '[') ++depth;
+        if (c == '}' || c == ']') {
+          if (--depth == 0) {
+            ++i;
+            return true;
+          }
+        }
+        ++i;
+      }
+      return false;
+    }
+    while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
+           s[i] != '\r' && s[i] != '\t')
+      ++i;
+    return true;
+  }
+  bool literal(std::string_view word) {
+    ws();
+    if (s.substr(i, word.size()) != word) return false;
+    i += word.size();
+    return true;
+  }
+};
+
+struct stream_options_info {
+  bool present = false;
+  bool is_null = false;
+  size_t value_begin = 0, value_end = 0;  // the stream_options value
+  size_t open_brace = 0;                  // its '{'
+  bool include_usage_true = false;
+  size_t include_usage_value_begin = 0, include_usage_value_end = 0;  // when present, not true
+  bool include_usage_present = false;
+  bool empty_object = false;
+};
+
+bool read_stream_options(json_cursor& c, stream_options_info& so) {
+  c.ws();
+  so.present = true;
+  so.value_begin = c.i;
+  if (c.literal("null")) {
+    so.is_null = true;
+    so.value_end = c.i;
+    return true;
+  }
+  if (!c.eat('{')) return false;
+  so.open_brace = c.i - 1;
+  if (c.eat('}')) {
+    so.empty_object = true;
+    so.value_end = c.i;
+    return true;
+  }
+  do {
+    std::string_view key;
+    if (!c.string(key) || !c.eat(':')) return false;
+    if (key == "include_usage") {
+      so.include_usage_present = true;
+      c.ws();
+      so.include_usage_value_begin = c.i;
+      if (c.literal("true")) so.include_usage_true = true;
+      else if (!c.skip_value()) return false;
+      so.include_usage_value_end = c.i;
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  } while (c.eat(','));
+  if (!c.eat('}')) return false;
+  so.value_end = c.i;
+  return true;
+}
+
+}  // namespace
+
+bool add_include_usage(std::string_view body, std::string& out) {
+  json_cursor c{body};
+  if (!c.eat('{')) return false;
+  bool stream = false;
+  stream_options_info so;
+  if (!c.eat('}')) {
+    do {
+      std::string_view key;
+      if (!c.string(key) || !c.eat(':')) return false;
+      if (key == "stream") {
+        c.ws();
+        if (c.literal("true")) stream = true;
+        else if (!c.skip_value()) return false;
+      } else if (key == "stream_options") {
+        if (!read_stream_options(c, so)) return false;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } while (c.eat(','));
+    if (!c.eat('}')) return false;
+  }
+  size_t close = c.i - 1;
+  if (!stream || so.include_usage_true) return false;
+
+  out.clear();
+  out.reserve(body.size() + 40);
+  if (!so.present) {
+    // Before the closing brace of the top-level object.
+    std::string_view before = body.substr(0, close);
+    size_t last = before.find_last_not_of(" \t\r\n");
+    bool empty = last == std::string_view::npos || before[last] == '{';
+    out.append(before).append(empty ? "" : ",").append("\"stream_options\":{\"include_usage\":true}");
+    out.append(body.substr(close));
+  } else if (so.is_null) {
+    out.append(body.substr(0, so.value_begin)).append("{\"include_usage\":true}");
+    out.append(body.substr(so.value_end));
+  } else if (so.include_usage_present) {
+    out.append(body.substr(0, so.include_usage_value_begin)).append("true");
+    out.append(body.substr(so.include_usage_value_end));
+  } else {
+    out.append(body.substr(0, so.open_brace + 1)).append("\"include_usage\":true");
+    if (!so.empty_object) out.append(",");
+    out.append(body.substr(so.open_brace + 1));
+  }
+  return true;
+}
+
+namespace {
+// The event ends at a blank line: "\n\n", or "\r\n\r\n" (mixed forms reduce to these two).
+size_t event_end(std::string_view s, size_t from, size_t& term_len) {
+  for (size_t i = from; i + 1 < s.size(); ++i) {
+    const void* p = std::memchr(s.data() + i, '\n', s.size() - i);
+    if (!p) return std::string_view::npos;
+    i = static_cast<size_t>(static_cast<const char*>(p) - s.data());
+    if (i + 1 < s.size() && s[i + 1] == '\n') {
+      term_len = 2;
+      return i;
+    }
+    if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
+      term_len = 3;
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool is_usage_event(std::string_view ev) {
+  auto has = [&](std::string_view a, std::string_view b) {
+    return ev.find(a) != std::string_view::npos || ev.find(b) != std::string_view::npos;
+  };
+  return has("\"choices\":[]", "\"choices\": []") && has("\"usage\":{", "\"usage\": {");
+}
+}  // namespace
+
+void usage_event_filter::feed(std::string_view decoded, std::string& out) {
+  if (dropped_) {  // after the usage event only [DONE] follows: no need to look any more
+    out.append(pending_);
+    pending_.clear();
+    out.append(decoded);
+    return;
+  }
+  pending_.append(decoded);
+  size_t start = 0;
+  for (;;) {
+    size_t term = 0;
+    size_t end = event_end(pending_, std::max(start, scanned_ > 0 ? scanned_ - 1 : 0), term);
+    if (end == std::string_view::npos) break;
+    size_t next = end + term;
+    std::string_view ev(pending_.data() + start, next - start);
+    if (!dropped_ && is_usage_event(ev)) dropped_ = true;
+    else out.append(ev);
+    start = next;
+    scanned_ = start;
+  }
+  pending_.erase(0, start);
+  scanned_ = pending_.size() > 2 ? pending_.size() - 2 : 0;
+}
+
+void usage_event_filter::finish(std::string& out) {
+  out.append(pending_);
+  pending_.clear();
+  scanned_ = 0;
+}
+
+void usage_event_filter::reset() {
+  pending_.clear();
+  scanned_ = 0;
+  dropped_ = false;
+}
+
+}  // namespace llmtap::proxy

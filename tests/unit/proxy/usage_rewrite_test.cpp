@@ -1,0 +1,89 @@
+#include "proxy/usage_rewrite.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace llmtap::proxy {
+namespace {
+
+std::string rewrite(std::string_view body) {
+  std::string out = "untouched";
+  return add_include_usage(body, out) ? out : "(no change)";
+}
+
+TEST(AddIncludeUsage, AddsStreamOptionsWhenMissing) {
+  EXPECT_EQ(rewrite(R"({"model":"gpt-4o","stream":true,"messages":[]})"),
+            R"({"model":"gpt-4o","stream":true,"messages":[],"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(rewrite("{\n  \"stream\": true\n}\n"),
+            "{\n  \"stream\": true\n,\"stream_options\":{\"include_usage\":true}}\n");
+}
+
+TEST(AddIncludeUsage, CompletesExistingStreamOptions) {
+  EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":{}})"),
+            R"({"stream":true,"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":{"include_obfuscation":false}})"),
+            R"({"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}})");
+  EXPECT_EQ(rewrite(R"({"stream_options":{"include_usage":false},"stream":true})"),
+            R"({"stream_options":{"include_usage":true},"stream":true})");
+  EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":null})"),
+            R"({"stream":true,"stream_options":{"include_usage":true}})");
+}
+
+TEST(AddIncludeUsage, LeavesOtherBodiesAlone) {
+  EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":{"include_usage":true}})"), "(no change)");
+  EXPECT_EQ(rewrite(R"({"stream":false})"), "(no change)");
+  EXPECT_EQ(rewrite(R"({"model":"gpt-4o"})"), "(no change)");
+  // "stream" inside a message or a string is not the top-level flag.
+  EXPECT_EQ(rewrite(R"({"messages":[{"role":"user","content":"\"stream\":true"}],"metadata":{"stream":true}})"),
+            "(no change)");
+  EXPECT_EQ(rewrite(R"({"stream":true,"messages":[)"), "(no change)");  // truncated: unchanged
+  EXPECT_EQ(rewrite("not json"), "(no change)");
+  EXPECT_EQ(rewrite(""), "(no change)");
+}
+
+const std::string kStream =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}\n\n"
+    "data: [DONE]\n\n";
+const std::string kExpected =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
+    "data: [DONE]\n\n";
+
+TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
+  for (size_t a = 0; a <= kStream.size(); ++a) {
+    for (size_t b = a; b <= kStream.size(); b += 7) {
+      usage_event_filter f;
+      std::string out;
+      f.feed(std::string_view(kStream).substr(0, a), out);
+      f.feed(std::string_view(kStream).substr(a, b - a), out);
+      f.feed(std::string_view(kStream).substr(b), out);
+      f.finish(out);
+      ASSERT_EQ(out, kExpected) << "split at " << a << "," << b;
+      ASSERT_TRUE(f.dropped());
+    }
+  }
+}
+
+TEST(UsageEventFilter, CrlfEventsAndPartialEventsHeldUntilComplete) {
+  usage_event_filter f;
+  std::string out;
+  f.feed("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: {\"cho", out);
+  EXPECT_EQ(out, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n");
+  f.feed("ices\": [], \"usage\": {\"total_tokens\": 3}}\r\n\r\ndata: [DONE]\r\n\r\n", out);
+  EXPECT_EQ(out, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: [DONE]\r\n\r\n");
+}
+
+TEST(UsageEventFilter, OnlyOneEventIsDropped) {
+  usage_event_filter f;
+  std::string out;
+  std::string usage = "data: {\"choices\":[],\"usage\":{\"total_tokens\":1}}\n\n";
+  f.feed(usage + usage, out);
+  f.finish(out);
+  EXPECT_EQ(out, usage);
+}
+
+}  // namespace
+}  // namespace llmtap::proxy

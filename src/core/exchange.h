@@ -84,6 +84,8 @@ struct capture {
 // How many SSE event payloads a streamed response keeps: the first (model, id) and the last few
 // (finish reason, the usage chunk, a terminal Responses event, an in-band error).
 inline constexpr size_t kTailEvents = 4;
+// Separates captured event payloads: a byte valid JSON text cannot contain unescaped.
+inline constexpr char kRecordSeparator = '\x1e';
 
 struct exchange {
   // identity
@@ -118,6 +120,9 @@ struct exchange {
   uint64_t response_bytes = 0;  // body bytes as relayed (after de-chunking)
   capture response_body;        // non-stream: capped body
   std::array<std::string, kTailEvents + 1> events;  // stream: [0] = first event, then a ring
+  // stream: the data of every event that carried content, each followed by kRecordSeparator
+  // (capped); what usage is estimated from when the stream ends without a usage report.
+  capture stream_content;
   uint32_t event_count = 0;                         // SSE data events seen
   outcome result = outcome::ok;
   std::string proxy_error;  // our own message when result != ok (no secrets)

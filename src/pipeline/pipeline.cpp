@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "openai/body.h"
+#include "pipeline/estimate.h"
 
 namespace llmtap::pipeline {
 
@@ -24,6 +25,7 @@ void pipeline::stop() {
 void pipeline::enrich(exchange& x) {
   openai::parse_request(x, x.request_content_type);
   openai::parse_response(x);
+  estimate_usage(x);
 }
 
 // What --debug shows of a call: facts only, never the key or body text.

@@ -515,11 +515,13 @@ class session {
       framer_.reset();
       filter_.reset();
       filtered_.clear();
-      rs.on_body = [this, &x, filter](std::string_view b) {
-        framer_.feed(b, [&x](const openai::sse_event& ev) {
+      rs.on_body = [this, &x, filter, cap](std::string_view b) {
+        framer_.feed(b, [&x, cap](const openai::sse_event& ev) {
           x.next_event_slot().assign(ev.data);
-          if (x.t.first_token == 0 && openai::event_has_content(ev.event, ev.data))
-            x.t.first_token = mono_ns();
+          if (!openai::event_has_content(ev.event, ev.data)) return;
+          if (x.t.first_token == 0) x.t.first_token = mono_ns();
+          append_capped(x.stream_content, ev.data, cap);
+          append_capped(x.stream_content, std::string_view(&kRecordSeparator, 1), cap);
         });
         if (filter) filter_.feed(b, filtered_);
       };

@@ -54,6 +54,10 @@ test('429 and 500 reach the client unchanged, a cut stream is recorded, the prox
     assert.equal(rows[2].status, 200);
     assert.equal(rows[2].stream, 1);
     assert.equal(rows[2].outcome, 'upstream_disconnected');
+    // The cut stream never reached its usage chunk: usage is estimated from what was sent.
+    const est = queryStore(proxy.dataDir, "select input_tokens, output_tokens, usage_source from calls where outcome = 'upstream_disconnected'")[0];
+    assert.equal(est.usage_source, 'estimated');
+    assert.ok(est.input_tokens > 0 && est.output_tokens > 0, JSON.stringify(est));
     assert.equal(rows[3].status, 200);
     assert.equal(rows[3].outcome, 'ok');
   } finally {

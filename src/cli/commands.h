@@ -8,5 +8,6 @@ namespace llmtap::cli {
 void register_serve(CLI::App& root, int& exit_code);
 void register_mock(CLI::App& root, int& exit_code);
 void register_report(CLI::App& root, int& exit_code);
+void register_tokens(CLI::App& root, int& exit_code);
 
 }  // namespace llmtap::cli

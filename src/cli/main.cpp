@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   llmtap::cli::register_serve(app, exit_code);
   llmtap::cli::register_mock(app, exit_code);
   llmtap::cli::register_report(app, exit_code);
+  llmtap::cli::register_tokens(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -73,6 +73,23 @@ struct app::impl {
            "# TYPE llmtap_dropped_total counter\n";
     out += fmt::format("llmtap_dropped_total{{stage=\"pipeline\"}} {}\n", queue.dropped());
     out += fmt::format("llmtap_dropped_total{{stage=\"store\"}} {}\n", store->dropped());
+    auto limits = pipe->ratelimits().snapshot();
+    if (!limits.empty()) {
+      out += "# HELP llmtap_ratelimit_remaining Last x-ratelimit-remaining-* seen per upstream, key and model.\n"
+             "# TYPE llmtap_ratelimit_remaining gauge\n";
+      for (const auto& e : limits)
+        for (auto [kind, v] : {std::pair{"requests", e.remaining_requests}, std::pair{"tokens", e.remaining_tokens}})
+          if (v >= 0)
+            out += fmt::format("llmtap_ratelimit_remaining{{upstream=\"{}\",key=\"{}\",model=\"{}\",kind=\"{}\"}} {}\n",
+                               e.key.upstream, e.key_label, e.key.model, kind, v);
+      out += "# HELP llmtap_ratelimit_limit Last x-ratelimit-limit-* seen per upstream, key and model.\n"
+             "# TYPE llmtap_ratelimit_limit gauge\n";
+      for (const auto& e : limits)
+        for (auto [kind, v] : {std::pair{"requests", e.limit_requests}, std::pair{"tokens", e.limit_tokens}})
+          if (v >= 0)
+            out += fmt::format("llmtap_ratelimit_limit{{upstream=\"{}\",key=\"{}\",model=\"{}\",kind=\"{}\"}} {}\n",
+                               e.key.upstream, e.key_label, e.key.model, kind, v);
+    }
     return out;
   }
 };

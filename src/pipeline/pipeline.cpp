@@ -43,6 +43,7 @@ void pipeline::run() {
   while (in_.pop_batch(batch, 256, std::chrono::milliseconds(50))) {
     for (auto& x : batch) {
       enrich(*x);
+      ratelimits_.update(*x);
       processed_.fetch_add(1, std::memory_order_relaxed);
       std::string line = debug_ ? describe(*x) : std::string();
       bool stored = !store_ || store_->offer(std::shared_ptr<const exchange>(std::move(x)));

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/exchange_queue.h"
+#include "pipeline/ratelimit_state.h"
 #include "store/writer.h"
 
 namespace llmtap::pipeline {
@@ -26,6 +27,7 @@ class pipeline {
   void stop();
 
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  const ratelimit_state& ratelimits() const { return ratelimits_; }
 
   // Parses one exchange's captures in place (also used by tests).
   static void enrich(exchange& x);
@@ -38,6 +40,7 @@ class pipeline {
   bool debug_;
   std::thread thread_;
   std::atomic<uint64_t> processed_{0};
+  ratelimit_state ratelimits_;
 };
 
 }  // namespace llmtap::pipeline

@@ -65,6 +65,20 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
     assert.deepEqual(rb.usage, ra.usage);
     assert.deepEqual(rb.seq, ra.seq);
 
+    // The admin port shows the latest rate-limit state per key and model (the pipeline is
+    // asynchronous: poll briefly).
+    const want = `llmtap_ratelimit_remaining{upstream="default",key="sk-...abcd",model="${a.model}",kind="requests"} ` +
+                 bResponse.headers.get('x-ratelimit-remaining-requests');
+    let metrics = '';
+    for (let i = 0; i < 50 && !metrics.includes(want); i++) {
+      metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+      if (!metrics.includes(want)) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(metrics.includes(want), `${want}\nnot in\n${metrics}`);
+    assert.match(metrics, /llmtap_proxy_requests_total 4/);
+    assert.equal((await fetch(`${proxy.adminUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${proxy.adminUrl}/readyz`)).status, 200);
+
     assert.equal(await stop(proxy), 0, 'serve exits cleanly on SIGTERM');
     const rows = queryStore(proxy.dataDir, 'select * from calls order by ts_unix_ms, id');
     assert.equal(rows.length, 4, 'one row per call through the proxy');

@@ -555,13 +555,7 @@ class session {
           rs.put_eof(eec);
           break;
         }
-        x.result = ec == beast::error::timeout ? outcome::upstream_timeout : outcome::upstream_disconnected;
-        x.proxy_error = fmt::format("upstream {} mid-response: {}",
-                                    ec == beast::error::timeout ? "went idle" : "disconnected", ec.message());
-        w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
-        up_.reset();
-        x.t.last_byte = mono_ns();
-        co_return false;  // the client sees the cut: the message cannot be completed
+        co_return upstream_cut(x, ec);  // the client sees the cut: the message cannot be completed
       }
       down_.expires_after(s_.idle_timeout);
       pause(x);
@@ -631,13 +625,7 @@ class session {
           down_.expires_after(s_.idle_timeout);
           co_await write_all(down_, out);
         }
-        x.result = ec == beast::error::timeout ? outcome::upstream_timeout : outcome::upstream_disconnected;
-        x.proxy_error = fmt::format("upstream {} mid-response: {}",
-                                    ec == beast::error::timeout ? "went idle" : "disconnected", ec.message());
-        w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
-        up_.reset();
-        x.t.last_byte = mono_ns();
-        co_return false;
+        co_return upstream_cut(x, ec);
       }
       if (!observe_body(x, leftover + n)) co_return false;
       leftover = leftover + n - consumed_;
@@ -663,6 +651,18 @@ class session {
     }
     std::memmove(ubuf_.data(), ubuf_.data() + consumed_, n - consumed_);
     return true;
+  }
+
+  // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
+  bool upstream_cut(exchange& x, const beast::error_code& ec) {
+    bool idle = ec == beast::error::timeout;
+    x.result = idle ? outcome::upstream_timeout : outcome::upstream_disconnected;
+    x.proxy_error = fmt::format("upstream {} mid-response: {}", idle ? "went idle" : "disconnected", ec.message());
+    w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+    x.response_bytes = rs_->body_bytes;
+    up_.reset();
+    x.t.last_byte = mono_ns();
+    return false;
   }
 
   bool client_gone(exchange& x) {

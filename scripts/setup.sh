@@ -69,3 +69,21 @@ if [ ! -s $tok/corpus/corpus.txt ]; then
 else
   echo "setup: tokenizer corpus present"
 fi
+
+# Price table: generated from the pinned npm package `@pydantic/genai-prices` (src/pricing/data/)
+# into third_party/pricing/prices.json by our converter. Regenerated when the pin or the
+# converter changes; llmtap reads it at runtime (src/pricing/README.md).
+pri=third_party/pricing
+if [ ! -d $pri/node_modules/@pydantic/genai-prices ] || ! cmp -s src/pricing/data/package-lock.json $pri/package-lock.json; then
+  echo "setup: npm ci in $pri"
+  mkdir -p $pri
+  cp src/pricing/data/package.json src/pricing/data/package-lock.json $pri/
+  (cd $pri && npm ci --no-audit --no-fund --loglevel=error)
+  rm -f $pri/prices.json
+fi
+if [ ! -s $pri/prices.json ] || [ src/pricing/data/make_prices.js -nt $pri/prices.json ] || [ src/pricing/data/package.json -nt $pri/prices.json ]; then
+  echo "setup: generating the price table $pri/prices.json"
+  node src/pricing/data/make_prices.js $pri/node_modules/@pydantic/genai-prices src/pricing/data/package.json $pri/prices.json
+else
+  echo "setup: price table present"
+fi

@@ -1,0 +1,49 @@
+#pragma once
+// The process's current price table, reloadable at runtime without a rebuild or restart.
+//
+// Readers (the pipeline thread, `llmtap tokens`) take snapshot() once per batch or call and price
+// against it; reload() builds a new table off to the side and swaps the pointer. A snapshot a
+// reader holds stays valid, unchanged, until the reader drops it. A failed reload keeps the
+// current table.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "pricing/cost.h"
+#include "pricing/load.h"
+#include "pricing/normalize.h"
+#include "pricing/price_table.h"
+
+namespace llmtap::pricing {
+
+class pricing;
+
+struct pricing_result {
+  std::unique_ptr<pricing> value;
+  std::string error;
+  bool ok() const { return value != nullptr; }
+};
+
+class pricing {
+ public:
+  // Reads the table (and the override file, if any) now; fails if either is missing or invalid.
+  static pricing_result load(load_options options);
+
+  std::shared_ptr<const price_table> snapshot() const;
+
+  // Re-reads the same files. On success the new table replaces the current one and true is
+  // returned; on failure the current table stays and *error (if given) says why.
+  bool reload(std::string* error = nullptr);
+
+  const load_options& options() const { return options_; }
+
+ private:
+  pricing(load_options options, std::shared_ptr<const price_table> table);
+
+  const load_options options_;
+  mutable std::mutex mu_;  // guards current_ only; held for a pointer copy, never for I/O
+  std::shared_ptr<const price_table> current_;
+  std::mutex reload_mu_;  // one reload at a time
+};
+
+}  // namespace llmtap::pricing

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "config/config.h"
 #include "mock/mock_server.h"
 
 namespace llmtap::cli {
@@ -17,23 +18,15 @@ struct mock_flags {
   mock::mock_options opts;
 };
 
-// HOST:PORT, [V6]:PORT, or :PORT (loopback).
+// HOST:PORT or [V6]:PORT, with the parser serve uses.
 void parse_listen(const std::string& s, mock::mock_options& o) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos) throw CLI::ValidationError("--listen", "expected HOST:PORT");
-  std::string host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = -1;
   try {
-    std::size_t used = 0;
-    port = std::stoi(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1) port = -1;
-  } catch (const std::exception&) {
+    auto [host, port] = parse_host_port(s, "--listen");
+    o.host = host;
+    o.port = port;
+  } catch (const config_error& e) {
+    throw CLI::ValidationError("--listen", e.what());
   }
-  if (port < 0 || port > 65535) throw CLI::ValidationError("--listen", "bad port in '" + s + "'");
-  o.host = host.empty() ? "127.0.0.1" : host;
-  o.port = static_cast<uint16_t>(port);
 }
 
 mock::fail_rule parse_fail(const std::string& s) {
@@ -105,16 +98,13 @@ void register_mock(CLI::App& root, int& exit_code) {
     parse_listen(flags->listen, opts);
     for (const auto& f : flags->fail) opts.fail.push_back(parse_fail(f));
     opts.handle_signals = true;
-    try {
+    run_command("mock", exit_code, [&] {
       mock::mock_server server(opts);
       std::printf("llmtap mock listening on %s\n", server.url().c_str());
       std::fflush(stdout);  // scripts and tests wait for this line
       server.run();
-      exit_code = 0;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "llmtap mock: %s\n", e.what());
-      exit_code = 1;
-    }
+      return 0;
+    });
   });
 }
 

@@ -108,14 +108,7 @@ void register_report(CLI::App& root, int& exit_code) {
       "  llmtap report --since 24h --by service\n"
       "  llmtap report --since 7d --by day --format csv > week.csv\n"
       "  llmtap report --by key --format json | jq .totals.cost_usd");
-  sub->callback([o, &exit_code] {
-    try {
-      exit_code = run_report(*o);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "llmtap report: %s\n", e.what());
-      exit_code = 1;
-    }
-  });
+  sub->callback([o, &exit_code] { run_command("report", exit_code, [&] { return run_report(*o); }); });
 }
 
 }  // namespace llmtap::cli

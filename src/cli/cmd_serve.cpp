@@ -51,14 +51,7 @@ void register_serve(CLI::App& root, int& exit_code) {
       "Settings: flags > LLMTAP_<SECTION>_<KEY> environment > llmtap.toml > defaults.");
   auto f = std::make_shared<serve_flags>();
   add_serve_flags(*cmd, *f);
-  cmd->callback([f, &exit_code] {
-    try {
-      exit_code = serve(*f);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "llmtap serve: %s\n", e.what());
-      exit_code = 1;
-    }
-  });
+  cmd->callback([f, &exit_code] { run_command("serve", exit_code, [&] { return serve(*f); }); });
 }
 
 }  // namespace llmtap::cli

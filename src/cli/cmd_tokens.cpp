@@ -109,14 +109,7 @@ void register_tokens(CLI::App& root, int& exit_code) {
   cmd->add_flag("--ids", f->ids, "print the token ids, separated by spaces");
   cmd->add_option("--format", f->format, "text (default) or json: {\"encoding\", \"tokens\", \"cost_usd\"}");
   cmd->add_option("input", f->input, "a file to read, or - for standard input (default)");
-  cmd->callback([f, &exit_code] {
-    try {
-      exit_code = run_tokens(*f);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "llmtap tokens: %s\n", e.what());
-      exit_code = 1;
-    }
-  });
+  cmd->callback([f, &exit_code] { run_command("tokens", exit_code, [&] { return run_tokens(*f); }); });
 }
 
 }  // namespace llmtap::cli

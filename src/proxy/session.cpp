@@ -545,18 +545,9 @@ class session {
     leftover -= consumed_;  // what is left is a partial chunk header, now at the front
 
     while (!rs.is_done()) {
-      up_->tcp().expires_after(s_.upstream_idle_timeout);
-      pause(x);
-      auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
-      resume();
-      if (ec) {
-        if (rs.need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
-          beast::error_code eec;
-          rs.put_eof(eec);
-          break;
-        }
-        co_return upstream_cut(x, ec);  // the client sees the cut: the message cannot be completed
-      }
+      auto [st, n] = co_await read_body(x, leftover);
+      if (st == body_read::ended) break;
+      if (st == body_read::cut) co_return false;  // the client sees the cut too
       down_.expires_after(s_.idle_timeout);
       pause(x);
       auto [dec, dn] = co_await write_all(down_, net::buffer(ubuf_.data() + leftover, n));
@@ -606,16 +597,9 @@ class session {
         filtered_.clear();
       }
       if (rs.is_done()) break;
-      up_->tcp().expires_after(s_.upstream_idle_timeout);
-      pause(x);
-      auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
-      resume();
-      if (ec) {
-        if (rs.need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
-          beast::error_code eec;
-          rs.put_eof(eec);
-          continue;
-        }
+      auto [st, n] = co_await read_body(x, leftover);
+      if (st == body_read::ended) continue;
+      if (st == body_read::cut) {
         // Pass on what we held, then cut: the client sees the same truncation as the upstream's.
         filter_.finish(filtered_);
         if (!filtered_.empty()) {
@@ -625,7 +609,7 @@ class session {
           down_.expires_after(s_.idle_timeout);
           co_await write_all(down_, out);
         }
-        co_return upstream_cut(x, ec);
+        co_return false;
       }
       if (!observe_body(x, leftover + n)) co_return false;
       leftover = leftover + n - consumed_;
@@ -651,6 +635,26 @@ class session {
     }
     std::memmove(ubuf_.data(), ubuf_.data() + consumed_, n - consumed_);
     return true;
+  }
+
+  enum class body_read { data, ended, cut };
+
+  // The next read of the response body, after the `leftover` bytes kept at the front of ubuf_.
+  // `ended`: the body was delimited by the connection's end and is complete. `cut`: the upstream
+  // failed mid-body; the exchange says so and the connection is gone.
+  net::awaitable<std::pair<body_read, size_t>> read_body(exchange& x, size_t leftover) {
+    up_->tcp().expires_after(s_.upstream_idle_timeout);
+    pause(x);
+    auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
+    resume();
+    if (!ec) co_return std::pair{body_read::data, n};
+    if (rs_->need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
+      beast::error_code eec;
+      rs_->put_eof(eec);
+      co_return std::pair{body_read::ended, size_t{0}};
+    }
+    upstream_cut(x, ec);
+    co_return std::pair{body_read::cut, size_t{0}};
   }
 
   // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.

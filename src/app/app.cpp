@@ -13,6 +13,7 @@
 #include "admin/admin_server.h"
 #include "core/paths.h"
 #include "pipeline/pipeline.h"
+#include "pricing/pricing.h"
 #include "proxy/proxy_server.h"
 #include "store/writer.h"
 
@@ -43,6 +44,8 @@ std::string load_or_create_secret(const std::string& data_dir) {
 struct app::impl {
   config cfg;
   exchange_queue queue;
+  std::unique_ptr<pricing::pricing> prices;  // null when no table could be read
+  std::string pricing_error;
   std::unique_ptr<store::store_writer> store;
   std::unique_ptr<pipeline::pipeline> pipe;
   std::unique_ptr<proxy::proxy_server> proxy;
@@ -68,6 +71,8 @@ struct app::impl {
             pc.upstream_errors.load());
     counter("llmtap_pipeline_processed_total", "Exchanges processed by the pipeline.", "", pipe->processed());
     counter("llmtap_store_written_total", "Calls written to the store.", "", store->written());
+    counter("llmtap_unpriced_calls_total", "Successful calls whose model has no price (cost unknown, never $0).", "",
+            pipe->unpriced());
     counter("llmtap_store_errors_total", "Store write batches that failed.", "", store->errors());
     out += "# HELP llmtap_dropped_total Records dropped because a queue was full.\n"
            "# TYPE llmtap_dropped_total counter\n";
@@ -101,7 +106,16 @@ app::app(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   m.store = std::make_unique<store::store_writer>(llmtap::store_path(dir),
                                                   static_cast<size_t>(m.cfg.store.queue_capacity),
                                                   static_cast<size_t>(m.cfg.store.batch_size));
-  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get(), m.cfg.log.debug);
+  auto loaded = pricing::pricing::load(
+      {m.cfg.pricing.table_file, m.cfg.pricing.override_file, m.cfg.deployments});
+  if (loaded.ok()) {
+    m.prices = std::move(loaded.value);
+  } else if (!m.cfg.pricing.table_file.empty() || !m.cfg.pricing.override_file.empty()) {
+    throw config_error("pricing: " + loaded.error);  // a file you named must load
+  } else {
+    m.pricing_error = loaded.error;  // no table installed: run, but say every call is unpriced
+  }
+  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get(), m.prices.get(), m.cfg.log.debug);
   m.proxy = std::make_unique<proxy::proxy_server>(m.cfg, m.queue, std::move(secret));
   m.admin = std::make_unique<admin::admin_server>(
       m.cfg.proxy.admin_listen,
@@ -126,6 +140,26 @@ void app::stop() {
   impl_->pipe->stop();   // the queue is closed and drained into the store's queue
   impl_->store->stop();  // the store's queue is drained and committed
   impl_->admin->stop();
+}
+
+std::string app::pricing_status() const {
+  if (!impl_->prices) return "unavailable (" + impl_->pricing_error + "): every call is unpriced";
+  auto t = impl_->prices->snapshot();
+  std::string s = fmt::format("{} {} ({}), {} models", t->source.package, t->source.version, t->source.published,
+                              t->models.size());
+  if (!t->source.override_path.empty()) s += ", overrides from " + t->source.override_path;
+  return s;
+}
+
+bool app::reload_pricing(std::string* message) {
+  if (!impl_->prices) {
+    if (message) *message = "no price table was loaded at start; restart to load one";
+    return false;
+  }
+  std::string err;
+  bool ok = impl_->prices->reload(&err);
+  if (message) *message = ok ? pricing_status() : err;
+  return ok;
 }
 
 uint16_t app::proxy_port() const { return impl_->proxy->port(); }

@@ -19,6 +19,9 @@ class app {
   uint16_t admin_port() const;
   std::string store_path() const;
   std::string drop_report() const;  // what was dropped, for the shutdown message
+  std::string pricing_status() const;  // where prices come from, or why calls are unpriced
+  // Re-reads the price table and the override file; the old prices stay on failure.
+  bool reload_pricing(std::string* message);
 
  private:
   struct impl;

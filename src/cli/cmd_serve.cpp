@@ -16,6 +16,7 @@ int serve(const serve_flags& f) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reload the price table
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -30,11 +31,16 @@ int serve(const serve_flags& f) {
   std::printf("llmtap admin on http://%s (/healthz /readyz /metrics)\n",
               c.proxy.admin_listen.substr(0, c.proxy.admin_listen.rfind(':') + 1).append(std::to_string(a.admin_port())).c_str());
   std::printf("llmtap store %s\n", a.store_path().c_str());
+  std::printf("llmtap prices %s\n", a.pricing_status().c_str());
   std::printf("point your client at it: OPENAI_BASE_URL=http://%s:%u/v1\n", shown.c_str(), a.proxy_port());
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    std::string msg;
+    bool ok = a.reload_pricing(&msg);
+    std::fprintf(stderr, "llmtap: SIGHUP: price table %s: %s\n", ok ? "reloaded" : "not reloaded", msg.c_str());
+  }
   std::fprintf(stderr, "llmtap: %s received, finishing in-flight calls and draining queues\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   a.stop();

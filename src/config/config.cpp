@@ -141,6 +141,8 @@ const std::vector<setting>& settings() {
       string_setting<&C::identity, &C::identity_section::service>("identity", "service"),
       string_setting<&C::identity, &C::identity_section::env>("identity", "env"),
       string_setting<&C::identity, &C::identity_section::version>("identity", "version"),
+      string_setting<&C::pricing, &C::pricing_section::table_file>("pricing", "table_file"),
+      string_setting<&C::pricing, &C::pricing_section::override_file>("pricing", "override_file"),
       bool_setting<&C::log, &C::log_section::debug>("log", "debug"),
   };
   return all;
@@ -207,6 +209,14 @@ void load_file(config& c, const std::string& path) {
       throw config_error(fmt::format("{}: top-level key \"{}\" is not a section", where(path, sec_node), section));
     if (section == "upstreams") {
       load_upstreams(c, path, *tbl);
+      continue;
+    }
+    if (section == "deployments") {  // Azure deployment name -> the model it serves, for pricing
+      for (const auto& [k, v] : *tbl) {
+        if (!v.is_string())
+          throw config_error(fmt::format("{}: deployments.{} must be a model name (a string)", where(path, v), k.str()));
+        c.deployments[std::string(k.str())] = *v.value<std::string>();
+      }
       continue;
     }
     for (const auto& [k, v] : *tbl) {

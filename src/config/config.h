@@ -53,11 +53,16 @@ struct config {
     std::string env;
     std::string version;
   } identity;
+  struct pricing_section {
+    std::string table_file;     // empty: $LLMTAP_PRICING_FILE or the table installed by setup
+    std::string override_file;  // your own prices, merged over the table (JSON)
+  } pricing;
   struct log_section {
     bool debug = false;
   } log;
 
   std::vector<upstream_config> named_upstreams;  // [upstreams.<name>] tables
+  std::map<std::string, std::string> deployments;  // [deployments] Azure deployment = "model"
 
   // "section.key" -> where its value came from: "default", "file", "env", "flag".
   std::map<std::string, std::string> origin;

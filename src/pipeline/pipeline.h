@@ -9,6 +9,7 @@
 
 #include "core/exchange_queue.h"
 #include "pipeline/ratelimit_state.h"
+#include "pricing/pricing.h"
 #include "store/writer.h"
 
 namespace llmtap::pipeline {
@@ -16,7 +17,8 @@ namespace llmtap::pipeline {
 class pipeline {
  public:
   // `debug`: one line per call on stderr (never a key, never body text).
-  pipeline(exchange_queue& in, store::store_writer* store, bool debug = false);
+  // `prices` may be null: every call is then unpriced.
+  pipeline(exchange_queue& in, store::store_writer* store, const pricing::pricing* prices, bool debug = false);
   ~pipeline();
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
@@ -27,6 +29,7 @@ class pipeline {
   void stop();
 
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  uint64_t unpriced() const { return unpriced_.load(std::memory_order_relaxed); }
   const ratelimit_state& ratelimits() const { return ratelimits_; }
 
   // Parses one exchange's captures in place (also used by tests).
@@ -37,9 +40,10 @@ class pipeline {
   void run();
   exchange_queue& in_;
   store::store_writer* store_;
+  const pricing::pricing* prices_;
   bool debug_;
   std::thread thread_;
-  std::atomic<uint64_t> processed_{0};
+  std::atomic<uint64_t> processed_{0}, unpriced_{0};
   ratelimit_state ratelimits_;
 };
 

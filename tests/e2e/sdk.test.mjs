@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { KEY, startMock, startProxy, stop, queryStore } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { BIN, KEY, startMock, startProxy, stop, queryStore } from './helpers.mjs';
 
 async function collectChat(stream) {
   let content = '', finish = null, usage = null, chunks = 0;
@@ -100,7 +101,13 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
     assert.ok(chat.ratelimit_limit_tokens >= chat.ratelimit_remaining_tokens);
     assert.ok(chat.ratelimit_reset_requests_ms >= 0);
 
+    // Cost in nano-dollars from the price table (reference/openai-api.md §6.1, per 1M tokens):
+    // gpt-4o-mini $0.15 in / $0.60 out -> 150 / 600 nano-USD per token; gpt-4o $2.50 / $10.00;
+    // text-embedding-3-small $0.02. The mock reports no cached tokens.
+    assert.equal(chat.cost_nano_usd, a.usage.prompt_tokens * 150 + a.usage.completion_tokens * 600);
+
     assert.equal(chatStream.stream, 1);
+    assert.equal(chatStream.cost_nano_usd, sa.usage.prompt_tokens * 2500 + sa.usage.completion_tokens * 10000);
     assert.equal(chatStream.include_usage_requested, 1);
     assert.equal(chatStream.model_requested, 'gpt-4o');
     assert.equal(chatStream.input_tokens, sa.usage.prompt_tokens);
@@ -110,11 +117,29 @@ test('chat, chat streamed, embeddings and Responses streamed through llmtap', as
 
     assert.equal(emb.endpoint, 'embeddings');
     assert.equal(emb.input_tokens, ea.usage.prompt_tokens);
+    assert.equal(emb.cost_nano_usd, ea.usage.prompt_tokens * 20);
 
     assert.equal(resp.endpoint, 'responses');
     assert.equal(resp.stream, 1);
     assert.equal(resp.input_tokens, ra.usage.input_tokens);
     assert.equal(resp.output_tokens, ra.usage.output_tokens);
+
+    // `llmtap report` shows these calls: per model, with totals, as one JSON document.
+    const rep = spawnSync(BIN, ['report', '--data-dir', proxy.dataDir, '--by', 'model', '--format', 'json'], { encoding: 'utf8' });
+    assert.equal(rep.status, 0, rep.stderr);
+    const report = JSON.parse(rep.stdout);
+    assert.equal(report.totals.requests, 4);
+    assert.equal(report.totals.errors, 0);
+    assert.equal(report.totals.input_tokens, rows.reduce((n, r) => n + r.input_tokens, 0));
+    assert.equal(report.totals.output_tokens, rows.reduce((n, r) => n + r.output_tokens, 0));
+    assert.ok(Math.abs(report.totals.cost_usd - rows.reduce((n, r) => n + r.cost_nano_usd, 0) / 1e9) < 1e-12);
+    const miniRow = report.rows.find((r) => r.key === a.model);
+    assert.equal(miniRow.requests, 1);
+    assert.ok(miniRow.p50_ms > 0 && miniRow.p95_ms >= miniRow.p50_ms);
+    const table = spawnSync(BIN, ['report', '--data-dir', proxy.dataDir, '--by', 'endpoint'], { encoding: 'utf8' });
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /chat\.completions/);
+    assert.match(table.stdout, /responses/);
 
     // The key itself is nowhere: not in a row, not in the database file.
     assert.ok(!JSON.stringify(rows).includes(KEY.slice(3)), 'no row holds the API key');

@@ -17,7 +17,10 @@ test('llmtap tokens counts text and chat requests, prints ids, and refuses bad i
   const j = JSON.parse(r.stdout);
   assert.equal(j.encoding, 'o200k_base');
   assert.equal(j.tokens, 2);
-  assert.ok('cost_usd' in j);
+  assert.equal(j.cost_usd, 2 * 2.5 / 1e6);  // gpt-4o input: $2.50 per 1M tokens
+
+  r = run(['--model', 'no-such-model-xyz', '--format', 'json'], 'Hello world');
+  assert.equal(JSON.parse(r.stdout).cost_usd, null, 'an unknown model is unpriced, not $0');
 
   // Special-token strings are ordinary text.
   r = run(['--encoding', 'cl100k_base', '--format', 'json'], '<|endoftext|>');

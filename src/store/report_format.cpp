@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -33,8 +34,13 @@ std::string opt_csv(const std::optional<double>& v, const char* fmt_spec) {
 }
 
 // Cost to 4 decimals: small per-day costs (fractions of a cent per call) must not read as 0.00.
+// Below a hundredth of a cent, 4 decimals would still read $0.0000: show 2 significant digits.
 std::string cost_cell(const std::optional<double>& c) {
   if (!c) return "-";
+  if (*c > 0 && *c < 0.0001) {
+    int decimals = std::min(12, 1 - static_cast<int>(std::floor(std::log10(*c))));
+    return fmt::format("${:.{}f}", *c, decimals);
+  }
   // Integer arithmetic in 1e-4 USD units so that the thousands separators apply to dollars.
   auto units = static_cast<int64_t>(std::llround(*c * 1e4));
   std::string sign = units < 0 ? "-" : "";

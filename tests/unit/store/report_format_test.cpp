@@ -66,6 +66,16 @@ TEST(ReportJson, EmptyReportStillHasRowsAndTotals) {
   EXPECT_TRUE(j["totals"]["cost_usd"].is_null());
 }
 
+TEST(ReportFormat, TinyCostsAreNotShownAsZero) {
+  report_rows r;
+  r.rows.push_back({"gpt-5-nano", 1, 0, 20, 5, 3.0e-6, 1.0, 1.0});
+  r.totals = r.rows[0];
+  r.totals.key = "total";
+  auto t = format_report_table(r, report_group::model);
+  EXPECT_NE(t.find("$0.0000030"), std::string::npos) << t;
+  EXPECT_EQ(t.find("$0.0000 "), std::string::npos) << t;  // no cell that reads as zero
+}
+
 TEST(ReportTable, AlignedWithThousandsDashesAndTotals) {
   std::string t = format_report_table(sample(), report_group::model);
   EXPECT_EQ(t,

@@ -20,7 +20,7 @@ TEST(ApiKeyFromHeaders, BearerAndAzure) {
 }
 
 TEST(IdentifyKey, Labels) {
-  EXPECT_EQ(identify_key("sk-abcdefghijklmnopqrstuvwxyz0123456789WXYZ", "s").label, "sk-...WXYZ");
+  EXPECT_EQ(identify_key("sk-abcdefghijklmnop-qrstuvwxyz0123456789WXYZ", "s").label, "sk-...WXYZ");
   EXPECT_EQ(identify_key("sk-proj-Abcdefghijklmnopqrstuvwxyz_1234", "s").label, "sk-...1234");
   EXPECT_EQ(identify_key("0123456789abcdef0123456789abcdef", "s").label, "...cdef");  // Azure
   EXPECT_EQ(identify_key("abcdefghijkl", "s").label, "...ijkl");                      // exactly 12

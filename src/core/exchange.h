@@ -120,8 +120,8 @@ struct exchange {
   uint64_t response_bytes = 0;  // body bytes as relayed (after de-chunking)
   capture response_body;        // non-stream: capped body
   std::array<std::string, kTailEvents + 1> events;  // stream: [0] = first event, then a ring
-  // stream: the data of every event that carried content, each followed by kRecordSeparator
-  // (capped); what usage is estimated from when the stream ends without a usage report.
+  // stream: the data of every event from the first one with content on, each followed by
+  // kRecordSeparator (capped); what usage is estimated from when no usage is reported.
   capture stream_content;
   uint32_t event_count = 0;                         // SSE data events seen
   outcome result = outcome::ok;

@@ -518,8 +518,12 @@ class session {
       rs.on_body = [this, &x, filter, cap](std::string_view b) {
         framer_.feed(b, [&x, cap](const openai::sse_event& ev) {
           x.next_event_slot().assign(ev.data);
-          if (!openai::event_has_content(ev.event, ev.data)) return;
-          if (x.t.first_token == 0) x.t.first_token = mono_ns();
+          // The content test runs only until the first token; after that every payload is kept
+          // as is (events without text add nothing when usage is estimated).
+          if (x.t.first_token == 0) {
+            if (!openai::event_has_content(ev.event, ev.data)) return;
+            x.t.first_token = mono_ns();
+          }
           append_capped(x.stream_content, ev.data, cap);
           append_capped(x.stream_content, std::string_view(&kRecordSeparator, 1), cap);
         });

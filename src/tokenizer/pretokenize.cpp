@@ -97,6 +97,17 @@ size_t next_gpt2(const scanner& sc, size_t i) {
 
 // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*
 // |\s*[\r\n]+|\s+(?!\S)|\s+
+// cl100k and o200k: \p{N}{1,3}, a run of one to three numeric code points.
+size_t number_run(const scanner& sc, size_t i, const cp_info& c) {
+  size_t e = i + c.len;
+  for (int k = 1; k < 3 && e < sc.n; ++k) {
+    const cp_info d = sc.at(e);
+    if (!is_number(d.cls)) break;
+    e += d.len;
+  }
+  return e;
+}
+
 size_t next_cl100k(const scanner& sc, size_t i) {
   const cp_info c = sc.at(i);
   if (c.cp == '\'') {
@@ -109,15 +120,7 @@ size_t next_cl100k(const scanner& sc, size_t i) {
     const size_t p = i + c.len;
     if (p < sc.n && is_letter(sc.at(p).cls)) return sc.run(p, is_letter_c);
   }
-  if (is_number(c.cls)) {
-    size_t e = i + c.len;
-    for (int k = 1; k < 3 && e < sc.n; ++k) {
-      const cp_info d = sc.at(e);
-      if (!is_number(d.cls)) break;
-      e += d.len;
-    }
-    return e;
-  }
+  if (is_number(c.cls)) return number_run(sc, i, c);
   if (c.cp == ' ' && i + 1 < sc.n && is_other(sc.at(i + 1).cls)) {
     return sc.run_newlines(sc.run(i + 1, is_other_c), false);
   }
@@ -172,15 +175,7 @@ size_t next_o200k(const scanner& sc, size_t i) {
     const size_t u = sc.run(i, is_upper_set_c);  // c is Lu/Lt here, so u > i
     return with_contraction(sc.run(u, is_lower_set_c));
   }
-  if (is_number(c.cls)) {
-    size_t e = i + c.len;
-    for (int k = 1; k < 3 && e < sc.n; ++k) {
-      const cp_info d = sc.at(e);
-      if (!is_number(d.cls)) break;
-      e += d.len;
-    }
-    return e;
-  }
+  if (is_number(c.cls)) return number_run(sc, i, c);
   if (c.cp == ' ' && i + 1 < sc.n && is_other(sc.at(i + 1).cls)) {
     return sc.run_newlines(sc.run(i + 1, is_other_c), true);
   }

@@ -42,10 +42,10 @@ void pipeline::run() {
   std::vector<std::unique_ptr<exchange>> batch;
   batch.reserve(256);
   while (in_.pop_batch(batch, 256, std::chrono::milliseconds(50))) {
-    // One snapshot per batch: a reload swaps the table between batches, never inside one.
-    auto table = prices_ ? prices_->snapshot() : nullptr;
     for (auto& x : batch) {
       enrich(*x);
+      // The prices in force when the call arrived, even if a reload swapped them since.
+      auto table = prices_ ? prices_->snapshot_at(x->t.accepted) : nullptr;
       if (table && !pricing::price_exchange(*table, *x).priced && x->status < 400)
         unpriced_.fetch_add(1, std::memory_order_relaxed);
       ratelimits_.update(*x);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/clock.h"
+
 namespace llmtap::pricing {
 
 pricing::pricing(load_options options, std::shared_ptr<const price_table> table)
@@ -23,6 +25,11 @@ std::shared_ptr<const price_table> pricing::snapshot() const {
   return current_;
 }
 
+std::shared_ptr<const price_table> pricing::snapshot_at(int64_t mono_ns) const {
+  std::lock_guard lock(mu_);
+  return mono_ns < current_since_ns_ && previous_ ? previous_ : current_;
+}
+
 bool pricing::reload(std::string* error) {
   std::lock_guard one_at_a_time(reload_mu_);
   load_result t = load_table(options_);  // file I/O and parsing outside mu_
@@ -33,7 +40,8 @@ bool pricing::reload(std::string* error) {
   std::shared_ptr<const price_table> old;
   {
     std::lock_guard lock(mu_);
-    old = std::exchange(current_, std::move(t.value));
+    old = std::exchange(previous_, std::exchange(current_, std::move(t.value)));
+    current_since_ns_ = mono_ns();
   }
   // `old` is released here, outside the lock; readers holding it keep it alive.
   return true;

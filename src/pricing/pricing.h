@@ -6,6 +6,7 @@
 // reader holds stays valid, unchanged, until the reader drops it. A failed reload keeps the
 // current table.
 #include <memory>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -31,6 +32,11 @@ class pricing {
 
   std::shared_ptr<const price_table> snapshot() const;
 
+  // The table that was in force at `mono_ns` (a call's accepted stamp): a call that arrived before
+  // the last reload is priced with the table it arrived under, even when the pipeline gets to it
+  // after the swap. One table of history is kept; a call from before two reloads gets the older.
+  std::shared_ptr<const price_table> snapshot_at(int64_t mono_ns) const;
+
   // Re-reads the same files. On success the new table replaces the current one and true is
   // returned; on failure the current table stays and *error (if given) says why.
   bool reload(std::string* error = nullptr);
@@ -43,6 +49,8 @@ class pricing {
   const load_options options_;
   mutable std::mutex mu_;  // guards current_ only; held for a pointer copy, never for I/O
   std::shared_ptr<const price_table> current_;
+  std::shared_ptr<const price_table> previous_;  // null until the first reload
+  int64_t current_since_ns_ = 0;                 // mono_ns() when current_ took over
   std::mutex reload_mu_;  // one reload at a time
 };
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/clock.h"
 #include "test_support.h"
 
 namespace llmtap::pricing::test {
@@ -156,6 +157,26 @@ TEST_F(files, reload_swaps_and_old_snapshots_stay_valid) {
   EXPECT_FALSE(pricer.reload(&error));
   EXPECT_NE(error.find(p.string() + ":4:"), std::string::npos) << error;
   EXPECT_EQ(pricer.snapshot().get(), after.get());
+}
+
+// A call that arrived before a reload is priced with the table it arrived under, even when the
+// pipeline only reaches it after the swap.
+TEST_F(files, snapshot_at_gives_the_table_in_force_when_a_call_arrived) {
+  const fs::path p = write("prices.json", kTable);
+  load_options o;
+  o.table = p;
+  pricing_result pr = pricing::load(o);
+  ASSERT_TRUE(pr.ok()) << pr.error;
+  const int64_t arrived_before = mono_ns();
+  EXPECT_EQ(pr.value->snapshot_at(arrived_before).get(), pr.value->snapshot().get());
+
+  std::string changed = kTable;
+  changed.replace(changed.find("\"input\": 2.5"), 12, "\"input\": 3.5");
+  write("prices.json", changed);
+  ASSERT_TRUE(pr.value->reload());
+  const int64_t arrived_after = mono_ns();
+  EXPECT_EQ(nano(*pr.value->snapshot_at(arrived_before), "gpt-4o", in_out(1'000, 0)), 2'500'000);
+  EXPECT_EQ(nano(*pr.value->snapshot_at(arrived_after), "gpt-4o", in_out(1'000, 0)), 3'500'000);
 }
 
 TEST_F(files, snapshots_survive_concurrent_reloads) {

@@ -9,8 +9,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "admin/admin_server.h"
+#include "app/sinks_from_config.h"
+#include "core/debug_log.h"
 #include "core/paths.h"
 #include "pipeline/pipeline.h"
 #include "pricing/pricing.h"
@@ -47,6 +50,7 @@ struct app::impl {
   std::unique_ptr<pricing::pricing> prices;  // null when no table could be read
   std::string pricing_error;
   std::unique_ptr<store::store_writer> store;
+  std::vector<std::unique_ptr<sinks::sink>> sinks;  // started before and stopped after the pipeline
   std::unique_ptr<pipeline::pipeline> pipe;
   std::unique_ptr<proxy::proxy_server> proxy;
   std::unique_ptr<admin::admin_server> admin;
@@ -78,6 +82,18 @@ struct app::impl {
            "# TYPE llmtap_dropped_total counter\n";
     out += fmt::format("llmtap_dropped_total{{stage=\"pipeline\"}} {}\n", queue.dropped());
     out += fmt::format("llmtap_dropped_total{{stage=\"store\"}} {}\n", store->dropped());
+    for (const auto& s : sinks)
+      out += fmt::format("llmtap_dropped_total{{stage=\"{}\"}} {}\n", s->name(), s->counters().dropped.load());
+    if (!sinks.empty()) {
+      auto family = [&](const char* what, const char* help, auto field) {
+        out += fmt::format("# HELP llmtap_sink_{0}_total {1}\n# TYPE llmtap_sink_{0}_total counter\n", what, help);
+        for (const auto& s : sinks)
+          out += fmt::format("llmtap_sink_{}_total{{sink=\"{}\"}} {}\n", what, s->name(), (s->counters().*field).load());
+      };
+      family("received", "Calls offered to each sink.", &sinks::sink_counters::received);
+      family("sent", "Items each sink delivered to its target.", &sinks::sink_counters::sent);
+      family("errors", "Failed sends per sink.", &sinks::sink_counters::errors);
+    }
     auto limits = pipe->ratelimits().snapshot();
     if (!limits.empty()) {
       out += "# HELP llmtap_ratelimit_remaining Last x-ratelimit-remaining-* seen per upstream, key and model.\n"
@@ -115,7 +131,22 @@ app::app(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   } else {
     m.pricing_error = loaded.error;  // no table installed: run, but say every call is unpriced
   }
-  m.pipe = std::make_unique<pipeline::pipeline>(m.queue, m.store.get(), m.prices.get(), m.cfg.log.debug);
+  debug_enabled().store(m.cfg.log.debug);
+  m.sinks = sinks_from_config(m.cfg);
+  pipeline::pipeline::options po;
+  po.store = m.store.get();
+  po.prices = m.prices.get();
+  po.debug = m.cfg.log.debug;
+  for (auto& s : m.sinks) po.sinks.push_back(s.get());
+  po.sampling.rate = m.cfg.samples.rate;
+  po.sampling.max_chars = static_cast<size_t>(m.cfg.samples.max_chars);
+  po.sampling.redact = m.cfg.samples.redact;
+  po.sampling.patterns = m.cfg.samples.redact_patterns;
+  try {
+    m.pipe = std::make_unique<pipeline::pipeline>(m.queue, std::move(po));
+  } catch (const std::invalid_argument& e) {
+    throw config_error(std::string("samples.redact_patterns: ") + e.what());
+  }
   m.proxy = std::make_unique<proxy::proxy_server>(m.cfg, m.queue, std::move(secret));
   m.admin = std::make_unique<admin::admin_server>(
       m.cfg.proxy.admin_listen,
@@ -126,6 +157,7 @@ app::~app() { stop(); }
 
 void app::start() {
   impl_->store->start();
+  for (auto& s : impl_->sinks) s->start();
   impl_->pipe->start();
   impl_->proxy->start();
   impl_->admin->start();
@@ -139,6 +171,10 @@ void app::stop() {
   impl_->proxy->stop();  // in-flight calls finish, their exchanges are queued
   impl_->pipe->stop();   // the queue is closed and drained into the store's queue
   impl_->store->stop();  // the store's queue is drained and committed
+  // Sinks drain in parallel, each for at most 5 s: a dead target must not hold up the exit.
+  std::vector<std::thread> stopping;
+  for (auto& s : impl_->sinks) stopping.emplace_back([&s] { s->stop(std::chrono::seconds(5)); });
+  for (auto& t : stopping) t.join();
   impl_->admin->stop();
 }
 

@@ -101,6 +101,89 @@ setting bool_setting(const char* section, const char* key) {
           [](const config& c) -> std::string { return (c.*Sec).*Field ? "true" : "false"; }};
 }
 
+template <auto Sec, auto Field>
+setting double_setting(const char* section, const char* key, double lo, double hi) {
+  auto apply = [lo, hi](config& c, double v) -> std::string {
+    if (!(v >= lo && v <= hi)) return fmt::format("must be between {} and {}", lo, hi);
+    (c.*Sec).*Field = v;
+    return {};
+  };
+  return {section, key,
+          [apply](config& c, const std::string& text) -> std::string {
+            double v = 0;
+            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || p != text.data() + text.size() || text.empty())
+              return fmt::format("expected a number, got \"{}\"", text);
+            return apply(c, v);
+          },
+          [apply](config& c, const toml::node& n) -> std::string {
+            if (!n.is_number()) return "expected a number";
+            return apply(c, *n.value<double>());
+          },
+          [](const config& c) { return fmt::format("{}", (c.*Sec).*Field); }};
+}
+
+// A list: a TOML array of strings in the file, comma-separated text in env and flags.
+template <auto Sec, auto Field>
+setting list_setting(const char* section, const char* key) {
+  return {section, key,
+          [](config& c, const std::string& text) -> std::string {
+            std::vector<std::string> out;
+            size_t start = 0;
+            while (start <= text.size() && !text.empty()) {
+              size_t comma = text.find(',', start);
+              std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+              if (!item.empty()) out.push_back(std::move(item));
+              if (comma == std::string::npos) break;
+              start = comma + 1;
+            }
+            (c.*Sec).*Field = std::move(out);
+            return {};
+          },
+          [](config& c, const toml::node& n) -> std::string {
+            const auto* arr = n.as_array();
+            if (!arr) return "expected an array of strings";
+            std::vector<std::string> out;
+            for (const auto& item : *arr) {
+              if (!item.is_string()) return "expected an array of strings";
+              out.push_back(*item.value<std::string>());
+            }
+            (c.*Sec).*Field = std::move(out);
+            return {};
+          },
+          [](const config& c) { return fmt::format("{}", fmt::join((c.*Sec).*Field, ",")); }};
+}
+
+// A string never shown: describe() says "(set)" or nothing.
+template <auto Sec, auto Field>
+setting secret_setting(const char* section, const char* key) {
+  setting s = string_setting<Sec, Field>(section, key);
+  s.get = [](const config& c) -> std::string { return ((c.*Sec).*Field).empty() ? "" : "(set)"; };
+  return s;
+}
+
+check_fn one_of(std::vector<std::string> allowed) {
+  return [allowed](const std::string& v) -> std::string {
+    for (const auto& a : allowed)
+      if (v == a) return {};
+    return fmt::format("must be one of {}", fmt::join(allowed, ", "));
+  };
+}
+
+std::string check_url_or_empty(const std::string& v) { return v.empty() ? std::string() : check_url(v); }
+
+std::string check_dogstatsd_url(const std::string& v) {
+  if (v.empty()) return {};
+  if (v.rfind("unix://", 0) == 0) return v.size() > 7 ? std::string() : "has no socket path";
+  if (v.rfind("udp://", 0) != 0) return "must start with udp:// or unix://";
+  try {
+    parse_host_port(v.substr(6), "address");
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 using C = config;
 const std::vector<setting>& settings() {
   static const std::vector<setting> all = {
@@ -144,6 +227,44 @@ const std::vector<setting>& settings() {
       string_setting<&C::pricing, &C::pricing_section::table_file>("pricing", "table_file"),
       string_setting<&C::pricing, &C::pricing_section::override_file>("pricing", "override_file"),
       bool_setting<&C::log, &C::log_section::debug>("log", "debug"),
+      string_setting<&C::datadog, &C::datadog_section::dogstatsd_url>("datadog", "dogstatsd_url", check_dogstatsd_url),
+      int_setting<&C::datadog, &C::datadog_section::dogstatsd_max_datagram>("datadog", "dogstatsd_max_datagram", 512, 65507),
+      int_setting<&C::datadog, &C::datadog_section::dogstatsd_flush_ms>("datadog", "dogstatsd_flush_ms", 1, 60'000),
+      bool_setting<&C::datadog, &C::datadog_section::high_cardinality_tags>("datadog", "high_cardinality_tags"),
+      string_setting<&C::datadog, &C::datadog_section::trace_agent_url>("datadog", "trace_agent_url", check_url_or_empty),
+      int_setting<&C::datadog, &C::datadog_section::trace_flush_ms>("datadog", "trace_flush_ms", 1, 600'000),
+      int_setting<&C::datadog, &C::datadog_section::trace_retries>("datadog", "trace_retries", 0, 20),
+      int_setting<&C::datadog, &C::datadog_section::queue_capacity>("datadog", "queue_capacity", 1, 1 << 24),
+      string_setting<&C::datadog, &C::datadog_section::site>("datadog", "site"),
+      double_setting<&C::samples, &C::samples_section::rate>("samples", "rate", 0.0, 1.0),
+      int_setting<&C::samples, &C::samples_section::max_chars>("samples", "max_chars", 16, int64_t(1) << 24),
+      bool_setting<&C::samples, &C::samples_section::redact>("samples", "redact"),
+      list_setting<&C::samples, &C::samples_section::redact_patterns>("samples", "redact_patterns"),
+      string_setting<&C::samples, &C::samples_section::output>("samples", "output"),
+      string_setting<&C::samples, &C::samples_section::logs_url>("samples", "logs_url", check_url_or_empty),
+      list_setting<&C::prometheus, &C::prometheus_section::labels>("prometheus", "labels"),
+      bool_setting<&C::prometheus, &C::prometheus_section::api_key_label>("prometheus", "api_key_label"),
+      bool_setting<&C::prometheus, &C::prometheus_section::user_label>("prometheus", "user_label"),
+      int_setting<&C::prometheus, &C::prometheus_section::max_series>("prometheus", "max_series", 1, 10'000'000),
+      string_setting<&C::otlp, &C::otlp_section::endpoint>("otlp", "endpoint", check_url_or_empty),
+      string_setting<&C::otlp, &C::otlp_section::protocol>("otlp", "protocol", one_of({"http/protobuf", "http/json"})),
+      secret_setting<&C::otlp, &C::otlp_section::headers>("otlp", "headers"),
+      string_setting<&C::otlp, &C::otlp_section::service_name>("otlp", "service_name"),
+      string_setting<&C::otlp, &C::otlp_section::resource_attributes>("otlp", "resource_attributes"),
+      int_setting<&C::otlp, &C::otlp_section::metric_interval_ms>("otlp", "metric_interval_ms", 100, 86'400'000),
+      bool_setting<&C::otlp, &C::otlp_section::capture_content>("otlp", "capture_content"),
+      string_setting<&C::otlp, &C::otlp_section::semconv>("otlp", "semconv"),
+      int_setting<&C::otlp, &C::otlp_section::queue_capacity>("otlp", "queue_capacity", 1, 1 << 24),
+      string_setting<&C::line_protocol, &C::line_protocol_section::url>("line_protocol", "url", check_url_or_empty),
+      string_setting<&C::line_protocol, &C::line_protocol_section::flavor>("line_protocol", "flavor", one_of({"influxdb1", "influxdb2", "datakit"})),
+      string_setting<&C::line_protocol, &C::line_protocol_section::database>("line_protocol", "database"),
+      string_setting<&C::line_protocol, &C::line_protocol_section::org>("line_protocol", "org"),
+      string_setting<&C::line_protocol, &C::line_protocol_section::bucket>("line_protocol", "bucket"),
+      secret_setting<&C::line_protocol, &C::line_protocol_section::token>("line_protocol", "token"),
+      bool_setting<&C::line_protocol, &C::line_protocol_section::gzip>("line_protocol", "gzip"),
+      int_setting<&C::line_protocol, &C::line_protocol_section::flush_ms>("line_protocol", "flush_ms", 1, 600'000),
+      string_setting<&C::line_protocol, &C::line_protocol_section::measurement>("line_protocol", "measurement"),
+      int_setting<&C::line_protocol, &C::line_protocol_section::queue_capacity>("line_protocol", "queue_capacity", 1, 1 << 24),
   };
   return all;
 }
@@ -255,20 +376,48 @@ void load_env(config& c, char** env) {
       throw config_error(fmt::format("environment: {} {}", name, why));
     c.origin[match->section + "." + match->key] = "env";
   }
-  // Datadog users already set these; they name the same caller identity.
-  const std::pair<const char*, std::string config::identity_section::*> dd[] = {
-      {"DD_SERVICE", &config::identity_section::service},
-      {"DD_ENV", &config::identity_section::env},
-      {"DD_VERSION", &config::identity_section::version}};
-  for (const auto& [var, field] : dd) {
-    std::string key = std::string("identity.") + (field == &config::identity_section::service ? "service"
-                                                  : field == &config::identity_section::env ? "env"
-                                                                                             : "version");
+  // Variables Datadog and OpenTelemetry users already set. An LLMTAP_* variable for the same
+  // setting wins; a vendor variable wins over the file.
+  auto vendor = [&](const char* var, const char* key, std::string value) {
+    if (c.origin[key] == "env") return;
+    const setting* s = find_setting(std::string_view(key).substr(0, std::string_view(key).find('.')),
+                                    std::string_view(key).substr(std::string_view(key).find('.') + 1));
+    if (auto why = s->set_text(c, value); !why.empty())
+      throw config_error(fmt::format("environment: {} {}", var, why));
+    c.origin[key] = std::string("env (") + var + ")";
+  };
+  auto get = [&](const char* var) -> const std::string* {
     auto it = vars.find(var);
-    if (it != vars.end() && c.origin[key] != "env") {
-      c.identity.*field = it->second;
-      c.origin[key] = std::string("env (") + var + ")";
-    }
+    return it == vars.end() ? nullptr : &it->second;
+  };
+  const std::pair<const char*, const char*> direct[] = {
+      {"DD_SERVICE", "identity.service"},
+      {"DD_ENV", "identity.env"},
+      {"DD_VERSION", "identity.version"},
+      {"DD_SITE", "datadog.site"},
+      {"DD_OPENAI_LOG_PROMPT_COMPLETION_SAMPLE_RATE", "samples.rate"},
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "otlp.endpoint"},
+      {"OTEL_EXPORTER_OTLP_PROTOCOL", "otlp.protocol"},
+      {"OTEL_EXPORTER_OTLP_HEADERS", "otlp.headers"},
+      {"OTEL_SERVICE_NAME", "otlp.service_name"},
+      {"OTEL_RESOURCE_ATTRIBUTES", "otlp.resource_attributes"},
+      {"OTEL_METRIC_EXPORT_INTERVAL", "otlp.metric_interval_ms"},
+  };
+  for (const auto& [var, key] : direct)
+    if (const std::string* v = get(var)) vendor(var, key, *v);
+  // DogStatsD: DD_DOGSTATSD_URL, else DD_AGENT_HOST with DD_DOGSTATSD_PORT (default 8125).
+  if (const std::string* v = get("DD_DOGSTATSD_URL")) {
+    vendor("DD_DOGSTATSD_URL", "datadog.dogstatsd_url", *v);
+  } else if (const std::string* host = get("DD_AGENT_HOST"); host && !host->empty()) {
+    const std::string* port = get("DD_DOGSTATSD_PORT");
+    vendor("DD_AGENT_HOST", "datadog.dogstatsd_url", fmt::format("udp://{}:{}", *host, port ? *port : "8125"));
+  }
+  // APM: DD_TRACE_AGENT_URL, else DD_AGENT_HOST with DD_TRACE_AGENT_PORT (default 8126).
+  if (const std::string* v = get("DD_TRACE_AGENT_URL")) {
+    vendor("DD_TRACE_AGENT_URL", "datadog.trace_agent_url", *v);
+  } else if (const std::string* host = get("DD_AGENT_HOST"); host && !host->empty()) {
+    const std::string* port = get("DD_TRACE_AGENT_PORT");
+    vendor("DD_AGENT_HOST", "datadog.trace_agent_url", fmt::format("http://{}:{}", *host, port ? *port : "8126"));
   }
 }
 

@@ -60,6 +60,56 @@ struct config {
   struct log_section {
     bool debug = false;
   } log;
+  // Datadog: DogStatsD metrics and APM spans, off until a target is configured (here, or with
+  // DD_DOGSTATSD_URL, DD_AGENT_HOST, DD_DOGSTATSD_PORT, DD_TRACE_AGENT_URL).
+  struct datadog_section {
+    std::string dogstatsd_url;          // udp://host:port or unix:///path; empty = off
+    int64_t dogstatsd_max_datagram = 1432;  // bytes per datagram (UDP); unix sockets allow 8192
+    int64_t dogstatsd_flush_ms = 200;   // lines are packed and sent at least this often
+    bool high_cardinality_tags = true;  // openai.user.api_key and openai.organization.* tags
+    std::string trace_agent_url;        // http://host:8126; empty = no APM spans
+    int64_t trace_flush_ms = 1000;
+    int64_t trace_retries = 3;
+    int64_t queue_capacity = 16384;     // per sink; full = the call is dropped and counted
+    std::string site = "datadoghq.com";  // DD_SITE, for the log intake (DD_API_KEY is env-only)
+  } datadog;
+  // Sampled prompts and completions: the only way prompt text leaves llmtap.
+  struct samples_section {
+    double rate = 0.1;             // fraction of calls, deterministic on the trace id; 0 = none
+    int64_t max_chars = 4096;      // each text is cut at this many bytes, on a UTF-8 boundary
+    bool redact = true;            // keys, bearer tokens, e-mail addresses, card numbers
+    std::vector<std::string> redact_patterns;  // more PCRE2 patterns to replace
+    std::string output;            // JSON lines: "-" = stdout, else a file; empty = none
+    std::string logs_url;          // Datadog log intake; empty = https://http-intake.logs.<site>/api/v2/logs
+  } samples;
+  struct prometheus_section {
+    std::vector<std::string> labels = {"model", "endpoint", "provider", "service", "env", "status_class"};
+    bool api_key_label = false;
+    bool user_label = false;
+    int64_t max_series = 10000;  // per metric family; calls past it are counted as overflow
+  } prometheus;
+  struct otlp_section {
+    std::string endpoint;  // OTEL_EXPORTER_OTLP_ENDPOINT; /v1/traces, /v1/metrics, /v1/logs appended
+    std::string protocol = "http/protobuf";  // or http/json (OTEL_EXPORTER_OTLP_PROTOCOL)
+    std::string headers;   // OTEL_EXPORTER_OTLP_HEADERS: k=v,k=v (secret: never printed)
+    std::string service_name;          // OTEL_SERVICE_NAME; empty = identity.service or "llmtap"
+    std::string resource_attributes;   // OTEL_RESOURCE_ATTRIBUTES: k=v,k=v
+    int64_t metric_interval_ms = 60'000;  // OTEL_METRIC_EXPORT_INTERVAL
+    bool capture_content = false;      // sampled prompts/completions as gen_ai.*.messages
+    std::string semconv = "1.41";      // GenAI semantic conventions version of the names
+    int64_t queue_capacity = 16384;
+  } otlp;
+  struct line_protocol_section {
+    std::string url;  // InfluxDB or DataKit base URL; empty = off
+    std::string flavor = "influxdb1";  // influxdb1 | influxdb2 | datakit
+    std::string database = "llmtap";   // InfluxDB 1.x
+    std::string org, bucket;           // InfluxDB 2.x
+    std::string token;                 // InfluxDB 2.x token (secret: never printed)
+    bool gzip = false;
+    int64_t flush_ms = 1000;
+    std::string measurement = "llmtap";
+    int64_t queue_capacity = 16384;
+  } line_protocol;
 
   std::vector<upstream_config> named_upstreams;  // [upstreams.<name>] tables
   std::map<std::string, std::string> deployments;  // [deployments] Azure deployment = "model"
@@ -84,6 +134,7 @@ config load_config(const std::string& path, char** env);
 void set_from_flag(config& c, const std::string& dotted_key, const std::string& value);
 
 // All known "section.key" names with their current values as text, for `info` and docs.
+// Secrets (tokens, headers) are shown as "(set)" or "", never their value.
 std::vector<std::pair<std::string, std::string>> describe(const config& c);
 
 // Parses "host:port" ("[::1]:80" too); throws config_error mentioning `what`.

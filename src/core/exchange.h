@@ -87,6 +87,17 @@ inline constexpr size_t kTailEvents = 4;
 // Separates captured event payloads: a byte valid JSON text cannot contain unescaped.
 inline constexpr char kRecordSeparator = '\x1e';
 
+// W3C trace-context / Datadog propagation. A 128-bit trace id (hi = 0 for a 64-bit Datadog id).
+struct trace_context {
+  uint64_t trace_id_hi = 0;
+  uint64_t trace_id_lo = 0;
+  uint64_t parent_span_id = 0;  // the client's span, 0 = none (a root span)
+  uint64_t span_id = 0;         // llmtap's span for this call
+  int8_t sampling_priority = 1; // the client's decision when it sent one (<= 0: drop)
+  bool from_client = false;     // the trace came from the client's headers
+  bool valid() const { return trace_id_hi != 0 || trace_id_lo != 0; }
+};
+
 struct exchange {
   // identity
   uint64_t id = 0;                // unique within the process: (worker << 48) | per-worker counter
@@ -100,7 +111,8 @@ struct exchange {
   std::string upstream;    // name of the upstream used ("default" or a /u/<name>/ name)
   std::string deployment;  // Azure deployment from /openai/deployments/{d}/
   endpoint ep = endpoint::other;
-  std::string organization;  // OpenAI-Organization request header, else the response's
+  std::string organization;  // OpenAI-Organization request header (the org id the client chose)
+  std::string organization_name;  // openai-organization response header (the org's name)
   std::string project;       // OpenAI-Project request header
   std::string key_label;     // "sk-...abcd"; never the key
   std::string key_hash;      // keyed hash (hex) of the key, for grouping
@@ -127,6 +139,11 @@ struct exchange {
   outcome result = outcome::ok;
   std::string proxy_error;  // our own message when result != ok (no secrets)
 
+  // The caller's trace, from a W3C traceparent or Datadog x-datadog-* request header; zero when
+  // the client sent none (the pipeline then starts a new trace). span_id is ours, set by the
+  // pipeline; the span's parent is the client's span.
+  struct trace_context trace;
+
   // parsed by the pipeline from the captures
   std::string model_requested;
   std::string model_served;
@@ -137,6 +154,13 @@ struct exchange {
   std::string error_code;
   struct usage usage;
   int64_t cost_nano_usd = -1;  // set by pricing; -1 = unpriced (unknown model) or not priced
+
+  // Set by the pipeline when the call is sampled (deterministic on the trace id): the prompt
+  // and completion as JSON, redacted and truncated. Empty when not sampled: no sink may export
+  // prompt text from anywhere else.
+  bool sampled = false;
+  std::string sample_input;   // JSON array: chat messages, or [prompt], or [input]
+  std::string sample_output;  // JSON array: choices (message/text, finish_reason) or output items
 
   // The ring of tail events: slot 0 holds the first event, slots 1..kTailEvents the most recent.
   std::string& next_event_slot() {

@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.h"
 
 #include <cstdio>
+#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -10,8 +11,25 @@
 
 namespace llmtap::pipeline {
 
-pipeline::pipeline(exchange_queue& in, store::store_writer* store, const pricing::pricing* prices, bool debug)
-    : in_(in), store_(store), prices_(prices), debug_(debug) {}
+pipeline::pipeline(exchange_queue& in, options o)
+    : in_(in), o_(std::move(o)), sampler_(o_.sampling), rng_state_(std::random_device{}() | uint64_t(std::random_device{}()) << 32) {}
+
+// Every call gets a span of its own; a call without a caller's trace starts one. 128-bit trace
+// ids start with the Unix time in seconds, as Datadog's tracers make them.
+void pipeline::assign_trace(exchange& x) {
+  auto next = [this] {  // splitmix64: fast, and ids need only be unique, not secret
+    uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return (z ^ (z >> 31)) | 1u;  // never 0: 0 means "none"
+  };
+  if (!x.trace.valid()) {
+    x.trace = {};
+    x.trace.trace_id_hi = static_cast<uint64_t>(x.wall_start_unix_ns / 1'000'000'000) << 32;
+    x.trace.trace_id_lo = next() >> 1;  // 63 bits: Datadog's 64-bit ids are positive int64s
+  }
+  x.trace.span_id = next() >> 1;
+}
 
 pipeline::~pipeline() { stop(); }
 
@@ -44,15 +62,19 @@ void pipeline::run() {
   while (in_.pop_batch(batch, 256, std::chrono::milliseconds(50))) {
     for (auto& x : batch) {
       enrich(*x);
+      assign_trace(*x);
+      sampler_.apply(*x);
       // The prices in force when the call arrived, even if a reload swapped them since.
-      auto table = prices_ ? prices_->snapshot_at(x->t.accepted) : nullptr;
+      auto table = o_.prices ? o_.prices->snapshot_at(x->t.accepted) : nullptr;
       if (table && !pricing::price_exchange(*table, *x).priced && x->status < 400)
         unpriced_.fetch_add(1, std::memory_order_relaxed);
       ratelimits_.update(*x);
       processed_.fetch_add(1, std::memory_order_relaxed);
-      std::string line = debug_ ? describe(*x) : std::string();
-      bool stored = !store_ || store_->offer(std::shared_ptr<const exchange>(std::move(x)));
-      if (debug_) std::fprintf(stderr, "llmtap debug: %s -> store: %s\n", line.c_str(), stored ? "queued" : "dropped (store queue full)");
+      std::string line = o_.debug ? describe(*x) : std::string();
+      std::shared_ptr<const exchange> done(std::move(x));
+      bool stored = !o_.store || o_.store->offer(done);
+      for (sinks::sink* s : o_.sinks) s->offer(done);
+      if (o_.debug) std::fprintf(stderr, "llmtap debug: %s -> store: %s\n", line.c_str(), stored ? "queued" : "dropped (store queue full)");
     }
     batch.clear();
   }

@@ -7,18 +7,27 @@
 #include <string>
 #include <thread>
 
+#include <vector>
+
 #include "core/exchange_queue.h"
 #include "pipeline/ratelimit_state.h"
+#include "pipeline/sampling.h"
 #include "pricing/pricing.h"
+#include "sinks/sink.h"
 #include "store/writer.h"
 
 namespace llmtap::pipeline {
 
 class pipeline {
  public:
-  // `debug`: one line per call on stderr (never a key, never body text).
-  // `prices` may be null: every call is then unpriced.
-  pipeline(exchange_queue& in, store::store_writer* store, const pricing::pricing* prices, bool debug = false);
+  struct options {
+    store::store_writer* store = nullptr;
+    const pricing::pricing* prices = nullptr;  // null: every call is unpriced
+    bool debug = false;  // one line per call on stderr (never a key, never body text)
+    std::vector<sinks::sink*> sinks;  // each gets every call after the store; not owned
+    sampling_options sampling;
+  };
+  pipeline(exchange_queue& in, options o);
   ~pipeline();
   pipeline(const pipeline&) = delete;
   pipeline& operator=(const pipeline&) = delete;
@@ -38,10 +47,11 @@ class pipeline {
 
  private:
   void run();
+  void assign_trace(exchange& x);
   exchange_queue& in_;
-  store::store_writer* store_;
-  const pricing::pricing* prices_;
-  bool debug_;
+  options o_;
+  sampler sampler_;
+  uint64_t rng_state_;
   std::thread thread_;
   std::atomic<uint64_t> processed_{0}, unpriced_{0};
   ratelimit_state ratelimits_;

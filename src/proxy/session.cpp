@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/clock.h"
+#include "core/trace_headers.h"
 #include "openai/endpoint.h"
 #include "openai/headers.h"
 #include "openai/sse.h"
@@ -327,6 +328,7 @@ class session {
     if (!api_path) head_out_.append("/v1");
     head_out_.append(path).append(query).append(" HTTP/1.1\r\nHost: ").append(t.host_header).append("\r\n");
     std::string_view authorization, api_key;
+    trace_header_reader trace;
     for (const auto& f : rq.fields) {
       using F = beast::http::field;
       switch (f.known) {
@@ -346,7 +348,8 @@ class session {
             continue;
           }
           if (iequals(f.name, "api-key")) api_key = f.value;
-          else if (iequals(f.name, "openai-organization")) x.organization.assign(f.value);
+          else if (trace.observe(f.name, f.value)) {
+          } else if (iequals(f.name, "openai-organization")) x.organization.assign(f.value);
           else if (iequals(f.name, "openai-project")) x.project.assign(f.value);
           else if (iequals(f.name, "x-stainless-retry-count")) {
             int64_t v = 0;
@@ -362,6 +365,7 @@ class session {
     if (x.include_usage_injected)
       head_out_.append("Content-Length: ").append(std::to_string(rewritten_body_.size())).append("\r\n");
     head_out_.append("\r\n");
+    x.trace = trace.result();
     auto key = openai::api_key_from_headers(authorization, api_key);
     if (!key.empty()) {
       const auto& id = w_.identify(key);
@@ -690,7 +694,7 @@ class session {
       if (openai::apply_rate_limit_header(x.limits, f.name, f.value)) return;
       if (iequals(f.name, "x-request-id")) x.request_id.assign(f.value);
       else if (iequals(f.name, "openai-processing-ms")) x.processing_ms = static_cast<int32_t>(openai::parse_processing_ms(f.value));
-      else if (iequals(f.name, "openai-organization") && x.organization.empty()) x.organization.assign(f.value);
+      else if (iequals(f.name, "openai-organization")) x.organization_name.assign(f.value);
     }
   }
 

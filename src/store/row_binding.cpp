@@ -117,7 +117,7 @@ void bind_call(sqlite3_stmt* s, const exchange& e) noexcept {
   b.text_or_null(e.upstream);
   b.text_or_null(e.deployment);
   b.text(to_string(e.ep));
-  b.text_or_null(e.organization);
+  b.text_or_null(e.organization.empty() ? e.organization_name : e.organization);
   b.text_or_null(e.project);
   b.text_or_null(e.key_label);
   b.text_or_null(e.key_hash);

@@ -117,4 +117,24 @@ const char* operation_id(endpoint ep) {
   return "other";
 }
 
+const char* canonical_path(endpoint ep) {
+  switch (ep) {
+    case endpoint::chat_completions: return "/v1/chat/completions";
+    case endpoint::completions: return "/v1/completions";
+    case endpoint::embeddings: return "/v1/embeddings";
+    case endpoint::responses: return "/v1/responses";
+    case endpoint::images_generations: return "/v1/images/generations";
+    case endpoint::images_edits: return "/v1/images/edits";
+    case endpoint::audio_transcriptions: return "/v1/audio/transcriptions";
+    case endpoint::audio_translations: return "/v1/audio/translations";
+    case endpoint::audio_speech: return "/v1/audio/speech";
+    case endpoint::moderations: return "/v1/moderations";
+    case endpoint::models: return "/v1/models";
+    case endpoint::files: return "/v1/files";
+    case endpoint::batches: return "/v1/batches";
+    case endpoint::other: break;
+  }
+  return "";
+}
+
 }  // namespace llmtap::openai

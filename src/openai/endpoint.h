@@ -19,4 +19,8 @@ path_info classify_path(std::string_view path);
 // The OpenAPI operation id Datadog uses as the span resource; "other" for unknown endpoints.
 const char* operation_id(endpoint ep);
 
+// The endpoint as Datadog's tracers tag it (`openai.request.endpoint`): "/v1/chat/completions"
+// whatever base URL or Azure path the client used. Unknown endpoints: "" (use the path then).
+const char* canonical_path(endpoint ep);
+
 }  // namespace llmtap::openai

@@ -24,5 +24,7 @@ void register_serve(CLI::App& root, int& exit_code);
 void register_mock(CLI::App& root, int& exit_code);
 void register_report(CLI::App& root, int& exit_code);
 void register_tokens(CLI::App& root, int& exit_code);
+void register_run(CLI::App& root, int& exit_code);
+void register_info(CLI::App& root, int& exit_code);
 
 }  // namespace llmtap::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   llmtap::cli::register_mock(app, exit_code);
   llmtap::cli::register_report(app, exit_code);
   llmtap::cli::register_tokens(app, exit_code);
+  llmtap::cli::register_run(app, exit_code);
+  llmtap::cli::register_info(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,11 +35,18 @@ class http_client {
                      std::string_view body, std::chrono::milliseconds timeout);
   http_response get(const std::string& url, const std::vector<std::string>& headers,
                     std::chrono::milliseconds timeout);
+  // TLS trust for the following requests: an extra CA bundle (PEM), or no verification at all.
+  void set_tls(std::string ca_file, bool verify) {
+    ca_file_ = std::move(ca_file);
+    verify_ = verify;
+  }
 
  private:
   http_response perform(const std::string& url, const std::vector<std::string>& headers,
                         const std::string_view* body, std::chrono::milliseconds timeout);
   void* curl_;  // CURL*, kept out of this header
+  std::string ca_file_;
+  bool verify_ = true;
 };
 
 struct retry_policy {

@@ -11,6 +11,7 @@
 #include "app/sinks_from_config.h"
 #include "cli/commands.h"
 #include "cli/serve_options.h"
+#include "core/debug_log.h"
 #include "core/paths.h"
 #include "pricing/pricing.h"
 #include "sinks/common/http_client.h"
@@ -38,6 +39,7 @@ bool check_upstream(const upstream_config& u, std::string& line) {
   while (!base.empty() && base.back() == '/') base.pop_back();
   std::string url = base + (base.size() >= 3 && base.compare(base.size() - 3, 3, "/v1") == 0 ? "" : "/v1") + "/models";
   auto t0 = std::chrono::steady_clock::now();
+  debug_line(fmt::format("info: GET {} (no credentials)", url));
   sinks::http_response r = http.get(url, {}, std::chrono::seconds(5));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!r.error.empty()) {
@@ -51,6 +53,7 @@ bool check_upstream(const upstream_config& u, std::string& line) {
 
 int info(const info_flags& f) {
   config c = load_serve_config(f.serve);
+  debug_enabled().store(c.log.debug);
   bool all_ok = true;
   std::string out = fmt::format("llmtap {}\n\nsettings (value, then where it came from):\n", LLMTAP_VERSION);
   size_t width = 0;

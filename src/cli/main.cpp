@@ -2,6 +2,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "core/debug_log.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -10,6 +11,9 @@ int main(int argc, char** argv) {
       "llmtap"};
   app.set_version_flag("--version", std::string("llmtap ") + LLMTAP_VERSION);
   app.require_subcommand(1);
+  // `llmtap --debug <command>` works for every command, like `<command> --debug` for serve, run and info.
+  app.add_flag_callback("--debug", [] { llmtap::debug_enabled().store(true); },
+                        "log each payload sent and each drop with its reason, on stderr (never keys or unsampled text)");
   app.fallthrough(false);
   int exit_code = 0;
   llmtap::cli::register_serve(app, exit_code);

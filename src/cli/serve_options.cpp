@@ -1,5 +1,7 @@
 #include "cli/serve_options.h"
 
+#include "core/debug_log.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -32,7 +34,7 @@ config load_serve_config(const serve_flags& f) {
   if (!f.upstream.empty()) set_from_flag(c, "upstream.url", f.upstream);
   if (!f.data_dir.empty()) set_from_flag(c, "store.data_dir", f.data_dir);
   if (f.workers >= 0) set_from_flag(c, "proxy.workers", std::to_string(f.workers));
-  if (f.debug) set_from_flag(c, "log.debug", "true");
+  if (f.debug || debug_enabled()) set_from_flag(c, "log.debug", "true");
   return c;
 }
 

@@ -76,6 +76,11 @@ test('run: signals sent to llmtap reach the child; a missing command exits 127',
       },
     });
     assert.equal(r.code, 42, r.err);
+    // An Azure upstream also gets AZURE_OPENAI_ENDPOINT (the Azure SDKs append /openai/...).
+    const azure = await runLlmtap(['--upstream', 'https://my-res.openai.azure.com', '--data-dir', dir, '--no-summary', '--',
+      process.execPath, '-e', 'console.log(process.env.AZURE_OPENAI_ENDPOINT)']);
+    assert.equal(azure.code, 0);
+    assert.match(azure.out, /^http:\/\/127\.0\.0\.1:\d+\n$/);
     const missing = await runLlmtap(['--data-dir', dir, '--', 'no-such-program-llmtap']);
     assert.equal(missing.code, 127);
     assert.match(missing.err, /cannot start no-such-program-llmtap: No such file or directory/);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <functional>
 #include <thread>
+#include <type_traits>
 #include <toml++/toml.h>
 
 #include "core/paths.h"
@@ -60,26 +61,33 @@ setting string_setting(const char* section, const char* key, check_fn check = nu
           [](const config& c) { return (c.*Sec).*Field; }};
 }
 
-template <auto Sec, auto Field>
-setting int_setting(const char* section, const char* key, int64_t lo, int64_t hi) {
-  auto apply = [lo, hi](config& c, int64_t v) -> std::string {
-    if (v < lo || v > hi) return fmt::format("must be between {} and {}", lo, hi);
+// An integer or a floating-point number with its allowed range.
+template <auto Sec, auto Field, class T>
+setting number_setting(const char* section, const char* key, T lo, T hi) {
+  auto apply = [lo, hi](config& c, T v) -> std::string {
+    if (!(v >= lo && v <= hi)) return fmt::format("must be between {} and {}", lo, hi);
     (c.*Sec).*Field = v;
     return {};
   };
+  constexpr const char* kind = std::is_integral_v<T> ? "an integer" : "a number";
   return {section, key,
-          [apply](config& c, const std::string& text) -> std::string {
-            int64_t v = 0;
+          [apply, kind](config& c, const std::string& text) -> std::string {
+            T v{};
             auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
             if (ec != std::errc() || p != text.data() + text.size() || text.empty())
-              return fmt::format("expected an integer, got \"{}\"", text);
+              return fmt::format("expected {}, got \"{}\"", kind, text);
             return apply(c, v);
           },
-          [apply](config& c, const toml::node& n) -> std::string {
-            if (!n.is_integer()) return "expected an integer";
-            return apply(c, *n.value<int64_t>());
+          [apply, kind](config& c, const toml::node& n) -> std::string {
+            if (std::is_integral_v<T> ? !n.is_integer() : !n.is_number()) return fmt::format("expected {}", kind);
+            return apply(c, *n.value<T>());
           },
-          [](const config& c) { return std::to_string((c.*Sec).*Field); }};
+          [](const config& c) { return fmt::format("{}", (c.*Sec).*Field); }};
+}
+
+template <auto Sec, auto Field>
+setting int_setting(const char* section, const char* key, int64_t lo, int64_t hi) {
+  return number_setting<Sec, Field, int64_t>(section, key, lo, hi);
 }
 
 template <auto Sec, auto Field>
@@ -103,24 +111,7 @@ setting bool_setting(const char* section, const char* key) {
 
 template <auto Sec, auto Field>
 setting double_setting(const char* section, const char* key, double lo, double hi) {
-  auto apply = [lo, hi](config& c, double v) -> std::string {
-    if (!(v >= lo && v <= hi)) return fmt::format("must be between {} and {}", lo, hi);
-    (c.*Sec).*Field = v;
-    return {};
-  };
-  return {section, key,
-          [apply](config& c, const std::string& text) -> std::string {
-            double v = 0;
-            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec != std::errc() || p != text.data() + text.size() || text.empty())
-              return fmt::format("expected a number, got \"{}\"", text);
-            return apply(c, v);
-          },
-          [apply](config& c, const toml::node& n) -> std::string {
-            if (!n.is_number()) return "expected a number";
-            return apply(c, *n.value<double>());
-          },
-          [](const config& c) { return fmt::format("{}", (c.*Sec).*Field); }};
+  return number_setting<Sec, Field, double>(section, key, lo, hi);
 }
 
 // A list: a TOML array of strings in the file, comma-separated text in env and flags.

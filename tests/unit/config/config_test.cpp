@@ -100,3 +100,69 @@ TEST(Config, HostPort) {
 
 }  // namespace
 }  // namespace llmtap
+
+namespace llmtap {
+namespace {
+
+config with_env(const std::string& toml, std::vector<std::string> env) {
+  temp_file f(toml);
+  std::vector<char*> e;
+  for (auto& s : env) e.push_back(s.data());
+  e.push_back(nullptr);
+  return load_config(f.path, e.data());
+}
+
+TEST(ConfigTelemetry, DatadogAgentHostSetsBothTargets) {
+  config c = with_env("", {"DD_AGENT_HOST=dd-agent", "DD_TRACE_AGENT_PORT=9126"});
+  EXPECT_EQ(c.datadog.dogstatsd_url, "udp://dd-agent:8125");
+  EXPECT_EQ(c.datadog.trace_agent_url, "http://dd-agent:9126");
+  EXPECT_EQ(c.origin["datadog.dogstatsd_url"], "env (DD_AGENT_HOST)");
+}
+
+TEST(ConfigTelemetry, ExplicitUrlsBeatAgentHostAndLlmtapVariablesBeatVendorOnes) {
+  config c = with_env("[datadog]\ndogstatsd_url = \"udp://file:1\"\n",
+                      {"DD_AGENT_HOST=dd-agent", "DD_DOGSTATSD_URL=unix:///var/run/datadog/dsd.socket",
+                       "DD_TRACE_AGENT_URL=http://apm:8126", "LLMTAP_DATADOG_TRACE_AGENT_URL=http://mine:1"});
+  EXPECT_EQ(c.datadog.dogstatsd_url, "unix:///var/run/datadog/dsd.socket");  // vendor env beats the file
+  EXPECT_EQ(c.datadog.trace_agent_url, "http://mine:1");                    // LLMTAP_* beats vendor env
+}
+
+TEST(ConfigTelemetry, OtelVariables) {
+  config c = with_env("", {"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318", "OTEL_SERVICE_NAME=shop",
+                           "OTEL_METRIC_EXPORT_INTERVAL=5000", "OTEL_EXPORTER_OTLP_PROTOCOL=http/json",
+                           "OTEL_EXPORTER_OTLP_HEADERS=api-key=s3cret"});
+  EXPECT_EQ(c.otlp.endpoint, "http://collector:4318");
+  EXPECT_EQ(c.otlp.service_name, "shop");
+  EXPECT_EQ(c.otlp.metric_interval_ms, 5000);
+  EXPECT_EQ(c.otlp.protocol, "http/json");
+  EXPECT_EQ(c.otlp.headers, "api-key=s3cret");
+  for (const auto& [k, v] : describe(c))
+    if (k == "otlp.headers") {
+      EXPECT_EQ(v, "(set)");  // a secret is never shown
+    }
+}
+
+TEST(ConfigTelemetry, ListsAndNumbersFromFileAndEnvironment) {
+  config c = with_env("[samples]\nrate = 0.25\nredact_patterns = [\"ACCT-\\\\d+\", \"x\"]\n",
+                      {"LLMTAP_PROMETHEUS_LABELS=model,env"});
+  EXPECT_DOUBLE_EQ(c.samples.rate, 0.25);
+  EXPECT_EQ(c.samples.redact_patterns, (std::vector<std::string>{"ACCT-\\d+", "x"}));
+  EXPECT_EQ(c.prometheus.labels, (std::vector<std::string>{"model", "env"}));
+  config one = with_env("[samples]\nrate = 1\n", {});  // a TOML integer is a fine rate
+  EXPECT_DOUBLE_EQ(one.samples.rate, 1.0);
+}
+
+TEST(ConfigTelemetry, BadTelemetryValuesNameTheKey) {
+  EXPECT_EQ(error_of("[samples]\nrate = 1.5\n"), "FILE:2: samples.rate must be between 0 and 1");
+  EXPECT_EQ(error_of("[samples]\nredact_patterns = \"x\"\n"), "FILE:2: samples.redact_patterns expected an array of strings");
+  EXPECT_EQ(error_of("[datadog]\ndogstatsd_url = \"tcp://x:1\"\n"),
+            "FILE:2: datadog.dogstatsd_url must start with udp:// or unix://");
+  EXPECT_EQ(error_of("[line_protocol]\nflavor = \"influx\"\n"),
+            "FILE:2: line_protocol.flavor must be one of influxdb1, influxdb2, datakit");
+  EXPECT_EQ(error_of("", {"DD_DOGSTATSD_URL=udp://nohost"}),
+            "environment: DD_DOGSTATSD_URL address \"nohost\" is not HOST:PORT");
+  EXPECT_EQ(error_of("", {"LLMTAP_SAMPLES_RATE=lots"}), "environment: LLMTAP_SAMPLES_RATE expected a number, got \"lots\"");
+}
+
+}  // namespace
+}  // namespace llmtap

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "sinks/datadog_apm/datadog_apm.h"
+#include "sinks/dogstatsd/dogstatsd.h"
 #include "sinks/sample_log/sample_log.h"
 
 namespace llmtap {
@@ -34,11 +36,41 @@ void add_sample_log(const config& c, std::vector<std::unique_ptr<sinks::sink>>& 
   }
 }
 
+// DogStatsD metrics when datadog.dogstatsd_url is set (DD_DOGSTATSD_URL, DD_AGENT_HOST...).
+void add_dogstatsd(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
+  if (c.datadog.dogstatsd_url.empty()) return;
+  sinks::dogstatsd_options o;
+  o.url = c.datadog.dogstatsd_url;
+  o.max_datagram = static_cast<size_t>(c.datadog.dogstatsd_max_datagram);
+  o.flush_every = std::chrono::milliseconds(c.datadog.dogstatsd_flush_ms);
+  o.high_cardinality_tags = c.datadog.high_cardinality_tags;
+  o.queue_capacity = static_cast<size_t>(c.datadog.queue_capacity);
+  try {
+    out.push_back(std::make_unique<sinks::dogstatsd_sink>(std::move(o)));
+  } catch (const std::invalid_argument& e) {
+    throw config_error(e.what());
+  }
+}
+
+// APM spans when datadog.trace_agent_url is set (DD_TRACE_AGENT_URL, DD_AGENT_HOST...).
+void add_datadog_apm(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
+  if (c.datadog.trace_agent_url.empty()) return;
+  sinks::datadog_apm_options o;
+  o.agent_url = c.datadog.trace_agent_url;
+  o.flush_every = std::chrono::milliseconds(c.datadog.trace_flush_ms);
+  o.queue_capacity = static_cast<size_t>(c.datadog.queue_capacity);
+  o.retry.retries = static_cast<int>(c.datadog.trace_retries);
+  o.tracer_version = LLMTAP_VERSION;
+  out.push_back(std::make_unique<sinks::datadog_apm_sink>(std::move(o)));
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<sinks::sink>> sinks_from_config(const config& c) {
   std::vector<std::unique_ptr<sinks::sink>> out;
   add_sample_log(c, out);
+  add_dogstatsd(c, out);
+  add_datadog_apm(c, out);
   return out;
 }
 

@@ -1,0 +1,130 @@
+#include "sinks/dogstatsd/metric_encoder.h"
+
+#include <fmt/format.h>
+
+#include "sinks/dogstatsd/datadog_facts.h"
+
+namespace llmtap::sinks {
+namespace {
+
+// '|' separates a line's fields, ',' its tags, '\n' lines: none may appear inside a value.
+void append_value(std::string& out, std::string_view v) {
+  for (char c : v) out += (c == '|' || c == ',' || c == '\n' || c == '\r') ? '_' : c;
+}
+
+void tag(std::string& out, std::string_view key, std::string_view value) {
+  if (!out.empty()) out += ',';
+  out.append(key);
+  out += ':';
+  append_value(out, value);
+}
+
+void append_int(std::string& out, int64_t v) {
+  fmt::format_int f(v);
+  out.append(f.data(), f.size());
+}
+
+}  // namespace
+
+void append_usd(std::string& out, int64_t nano_usd) {
+  if (nano_usd < 0) {
+    out += '-';
+    nano_usd = -nano_usd;
+  }
+  append_int(out, nano_usd / 1'000'000'000);
+  int64_t frac = nano_usd % 1'000'000'000;
+  if (frac == 0) return;
+  char digits[9];
+  for (int i = 8; i >= 0; --i, frac /= 10) digits[i] = static_cast<char>('0' + frac % 10);
+  int n = 9;
+  while (digits[n - 1] == '0') --n;
+  out += '.';
+  out.append(digits, static_cast<size_t>(n));
+}
+
+void metric_encoder::line(std::string& out, std::string_view name, int64_t value, char type, const char* extra_tag) {
+  out.append(name);
+  out += ':';
+  append_int(out, value);
+  out += '|';
+  out += type;
+  out += "|#";
+  out.append(tags_);
+  if (extra_tag != nullptr) (out += ',') += extra_tag;
+  out += '\n';
+  ++lines_;
+}
+
+void metric_encoder::line(std::string& out, std::string_view name, std::string_view value, char type,
+                          const char* extra_tag) {
+  out.append(name);
+  out += ':';
+  out.append(value);
+  out += '|';
+  out += type;
+  out += "|#";
+  out.append(tags_);
+  if (extra_tag != nullptr) (out += ',') += extra_tag;
+  out += '\n';
+  ++lines_;
+}
+
+size_t metric_encoder::append(const exchange& x, std::string& out) {
+  using namespace datadog;
+  lines_ = 0;
+  // The tags of every metric, in the Python tracer's order (`_metrics_tags`); empty values are
+  // sent as "key:", as it does.
+  tags_.clear();
+  std::string_view model = model_of(x);
+  tag(tags_, "version", x.version);
+  tag(tags_, "env", x.env);
+  tag(tags_, "service", x.service);
+  tag(tags_, "openai.request.model", model);
+  tag(tags_, "model", model);
+  tag(tags_, "openai.request.endpoint", endpoint_of(x));
+  tag(tags_, "openai.request.method", x.method);
+  if (o_.high_cardinality_tags) {
+    tag(tags_, "openai.organization.id", x.organization);
+    tag(tags_, "openai.organization.name", x.organization_name);
+    tag(tags_, "openai.user.api_key", x.key_label);
+  }
+  const char* err_type = error_type_of(x);
+  bool failed = *err_type != '\0';
+  tag(tags_, "error", failed ? "1" : "0");
+  if (failed) tag(tags_, "error_type", err_type);
+
+  // Rate-limit gauges, from any response that carried the headers (the Python tracer reads them
+  // from successful responses only; a 429's headers are the most useful ones).
+  const rate_limits& rl = x.limits;
+  if (rl.limit_requests >= 0) line(out, "openai.ratelimit.requests", rl.limit_requests, 'g', nullptr);
+  if (rl.limit_tokens >= 0) line(out, "openai.ratelimit.tokens", rl.limit_tokens, 'g', nullptr);
+  if (rl.remaining_requests >= 0) line(out, "openai.ratelimit.remaining.requests", rl.remaining_requests, 'g', nullptr);
+  if (rl.remaining_tokens >= 0) line(out, "openai.ratelimit.remaining.tokens", rl.remaining_tokens, 'g', nullptr);
+
+  // Tokens: zero counts are skipped, as `record_usage` does (embeddings have no completion).
+  if (x.usage.source != usage_source::none) {
+    const char* est = estimated_tag(x);
+    const usage& u = x.usage;
+    if (u.input_tokens > 0) line(out, "openai.tokens.prompt", u.input_tokens, 'd', est);
+    if (u.output_tokens > 0) line(out, "openai.tokens.completion", u.output_tokens, 'd', est);
+    if (int64_t total = total_tokens(x); total > 0) line(out, "openai.tokens.total", total, 'd', est);
+    // llmtap's own: parts of prompt and completion, whenever the response reported them.
+    if (u.cached_input_tokens >= 0) line(out, "openai.tokens.cached", u.cached_input_tokens, 'd', est);
+    if (u.reasoning_tokens >= 0) line(out, "openai.tokens.reasoning", u.reasoning_tokens, 'd', est);
+  }
+
+  if (failed) line(out, "openai.request.error", 1, 'c', nullptr);
+  line(out, "openai.request.duration", duration_ns(x), 'd', nullptr);
+
+  // llmtap's own: time to first token (streams) and cost (priced calls only, never a made-up 0).
+  if (int64_t ttft = time_to_first_token_ns(x); ttft >= 0)
+    line(out, "openai.request.time_to_first_token", ttft, 'd', nullptr);
+  if (x.cost_nano_usd >= 0) {
+    scratch_.clear();
+    append_usd(scratch_, x.cost_nano_usd);
+    line(out, "openai.request.cost", std::string_view(scratch_), 'd', nullptr);
+  }
+  return lines_;
+}
+
+}  // namespace llmtap::sinks

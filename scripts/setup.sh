@@ -43,6 +43,11 @@ if [ ! -d tests/e2e/node_modules/openai ] || [ tests/e2e/package-lock.json -nt t
 else
   echo "setup: npm packages present"
 fi
+# The Datadog tests' reference: Datadog's Node tracer (dd-trace 5.61) with openai@4, and an msgpack decoder.
+if [ ! -d tests/e2e/ddtrace/node_modules/dd-trace ] || [ tests/e2e/ddtrace/package-lock.json -nt tests/e2e/ddtrace/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in tests/e2e/ddtrace"
+  (cd tests/e2e/ddtrace && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # Tokenizer rank files: expanded from the pinned npm package `tiktoken` (src/tokenizer/data/) into
 # third_party/tokenizer/ranks, then checked against OpenAI's sha256 pins. Any mismatch stops setup.

@@ -26,7 +26,9 @@ datadog_apm_sink::datadog_apm_sink(datadog_apm_options o)
   body_.reserve(256 * 1024);
 }
 
-datadog_apm_sink::~datadog_apm_sink() { stop(std::chrono::seconds(2)); }
+datadog_apm_sink::~datadog_apm_sink() {
+  stop(std::chrono::seconds(2));
+}
 
 void datadog_apm_sink::deliver(std::vector<item>& batch) {
   body_.clear();
@@ -39,17 +41,18 @@ void datadog_apm_sink::deliver(std::vector<item>& batch) {
       "Datadog-Meta-Tracer-Version: " + o_.tracer_version,
   };
   int tries = 0;
-  http_response r = post_with_retry(http_, traces_url_, headers, body_, o_.retry, drain_deadline(), &tries);
+  http_response r =
+      post_with_retry(http_, traces_url_, headers, body_, o_.retry, drain_deadline(), &tries);
   if (r.ok()) {
     counters_.sent.fetch_add(batch.size(), std::memory_order_relaxed);
-    debug_line(fmt::format("datadog_apm: sent {} spans ({} bytes) to {} (HTTP {})", batch.size(), body_.size(),
-                           traces_url_, r.status));
+    debug_line(fmt::format("datadog_apm: sent {} spans ({} bytes) to {} (HTTP {})", batch.size(),
+                           body_.size(), traces_url_, r.status));
     return;
   }
   counters_.errors.fetch_add(1, std::memory_order_relaxed);
   counters_.dropped.fetch_add(batch.size(), std::memory_order_relaxed);
-  debug_line(fmt::format("datadog_apm: failed to send, dropping {} spans to {} after {} tries: {}", batch.size(),
-                         traces_url_, tries, r.describe()));
+  debug_line(fmt::format("datadog_apm: failed to send, dropping {} spans to {} after {} tries: {}",
+                         batch.size(), traces_url_, tries, r.describe()));
 }
 
 check_result datadog_apm_sink::check() {
@@ -58,18 +61,25 @@ check_result datadog_apm_sink::check() {
   http_response r = probe.get(url, {}, std::chrono::seconds(3));
   if (!r.ok()) {
     if (r.status == 404)
-      return {false, url + ": HTTP 404 (no /info: an Agent older than 7.28, or not a Datadog Agent)"};
+      return {false,
+              url + ": HTTP 404 (no /info: an Agent older than 7.28, or not a Datadog Agent)"};
     return {false, url + ": " + r.describe()};
   }
   auto info = nlohmann::json::parse(r.body, nullptr, false);
   if (!info.is_object()) return {false, url + ": the answer is not the Agent's JSON"};
-  std::string version = info.contains("version") && info["version"].is_string() ? info["version"].get<std::string>() : "?";
+  std::string version = info.contains("version") && info["version"].is_string()
+                            ? info["version"].get<std::string>()
+                            : "?";
   if (info.contains("endpoints") && info["endpoints"].is_array()) {
     bool v04 = false;
-    for (const auto& e : info["endpoints"]) v04 = v04 || (e.is_string() && e.get<std::string>() == "/v0.4/traces");
-    if (!v04) return {false, fmt::format("Datadog Agent {} at {} does not list /v0.4/traces", version, o_.agent_url)};
+    for (const auto& e : info["endpoints"])
+      v04 = v04 || (e.is_string() && e.get<std::string>() == "/v0.4/traces");
+    if (!v04)
+      return {false, fmt::format("Datadog Agent {} at {} does not list /v0.4/traces", version,
+                                 o_.agent_url)};
   }
-  return {true, fmt::format("Datadog Agent {} at {} (from /info), spans to {}", version, o_.agent_url, traces_url_)};
+  return {true, fmt::format("Datadog Agent {} at {} (from /info), spans to {}", version,
+                            o_.agent_url, traces_url_)};
 }
 
 }  // namespace llmtap::sinks

@@ -18,7 +18,7 @@ class writer {
   void array_header(uint32_t items);  // fixarray 0x90-0x9f, array 16 0xdc, array 32 0xdd
   void str(std::string_view s);       // fixstr 0xa0-0xbf, str 8 0xd9, str 16 0xda, str 32 0xdb
   void uint(uint64_t v);              // positive fixint, uint 8/16/32/64 0xcc-0xcf
-  void sint(int64_t v);               // negative fixint 0xe0-0xff, int 8/16/32/64 0xd0-0xd3; >= 0 as uint
+  void sint(int64_t v);               // negative fixint 0xe0-0xff, int 8-64 0xd0-0xd3
   void f64(double v);                 // float 64 0xcb, big-endian IEEE 754
   void nil() { out_ += static_cast<char>(0xc0); }
   std::string& buffer() { return out_; }

@@ -14,7 +14,8 @@ constexpr std::string_view kFirstFinishReason = "openai.response.choices.0.finis
 
 std::string error_message(const exchange& x, const char* type) {
   std::string_view t(type);
-  bool transport = x.result != outcome::ok && x.result != outcome::client_aborted && x.result != outcome::rejected;
+  bool transport = x.result != outcome::ok && x.result != outcome::client_aborted &&
+                   x.result != outcome::rejected;
   if (transport && !x.proxy_error.empty()) return x.proxy_error;  // llmtap's own words, no secrets
   if (x.status >= 400) {
     std::string m = fmt::format("Error code: {}", x.status);
@@ -26,7 +27,9 @@ std::string error_message(const exchange& x, const char* type) {
   return "Connection error.";
 }
 
-bool is_azure(const exchange& x) { return !x.deployment.empty() || x.path.rfind("/openai/", 0) == 0; }
+bool is_azure(const exchange& x) {
+  return !x.deployment.empty() || x.path.rfind("/openai/", 0) == 0;
+}
 
 }  // namespace
 
@@ -139,7 +142,8 @@ void span_encoder::append_span(const exchange& x, std::string& out) {
   out.append(metrics_);
 }
 
-void span_encoder::append_payload(const std::vector<std::shared_ptr<const exchange>>& calls, std::string& out) {
+void span_encoder::append_payload(const std::vector<std::shared_ptr<const exchange>>& calls,
+                                  std::string& out) {
   msgpack::writer w(out);
   w.array_header(static_cast<uint32_t>(calls.size()));
   for (const auto& x : calls) {

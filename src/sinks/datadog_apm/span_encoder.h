@@ -10,7 +10,9 @@
 // Tags follow dd-trace-py v2.21's OpenAI integration (reference datadog-guance.md §3b-§3c); the
 // span is `measured` (`_dd.measured` = 1) so the Agent computes `trace.openai.request.*` as the
 // dashboard expects. `_sampling_priority_v1` carries the caller's decision (1 = auto keep), and
-// `_dd.top_level` = 1 marks a root span (a child of the caller's span is left to the Agent).
+// `_dd.top_level` = 1 marks a root span. A child of the caller's span is left to the Agent,
+// which counts a span whose parent is not in its chunk as top-level (datadog-agent
+// pkg/trace/traceutil ComputeTopLevel), as it is here.
 #include <cstdint>
 #include <memory>
 #include <string>

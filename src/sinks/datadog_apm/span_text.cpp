@@ -31,7 +31,9 @@ std::string text_of(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json parse(const std::string& s) { return s.empty() ? json() : json::parse(s, nullptr, false); }
+json parse(const std::string& s) {
+  return s.empty() ? json() : json::parse(s, nullptr, false);
+}
 
 }  // namespace
 
@@ -48,9 +50,12 @@ std::string span_trunc(std::string_view text, size_t limit) {
       }
       ++chars;
     }
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else out += static_cast<char>(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else
+      out += static_cast<char>(c);
   }
   return out;
 }
@@ -68,10 +73,14 @@ void sampled_text_tags(const exchange& x, const tag_sink& add, size_t limit) {
         case endpoint::chat_completions:
         case endpoint::responses:
           if (item.is_object()) {
-            const char* base = x.ep == endpoint::chat_completions ? "openai.request.messages" : "openai.request.input";
-            if (item.contains("content")) put(fmt::format("{}.{}.content", base, i), item["content"]);
-            if (item.contains("role") && item["role"].is_string()) add(fmt::format("{}.{}.role", base, i), item["role"].get<std::string>());
-            if (item.contains("name") && item["name"].is_string()) add(fmt::format("{}.{}.name", base, i), item["name"].get<std::string>());
+            const char* base = x.ep == endpoint::chat_completions ? "openai.request.messages"
+                                                                  : "openai.request.input";
+            if (item.contains("content"))
+              put(fmt::format("{}.{}.content", base, i), item["content"]);
+            if (item.contains("role") && item["role"].is_string())
+              add(fmt::format("{}.{}.role", base, i), item["role"].get<std::string>());
+            if (item.contains("name") && item["name"].is_string())
+              add(fmt::format("{}.{}.name", base, i), item["name"].get<std::string>());
           } else {
             put(fmt::format("openai.request.input.{}", i), item);
           }
@@ -99,22 +108,28 @@ void sampled_text_tags(const exchange& x, const tag_sink& add, size_t limit) {
         if (o.contains("text")) put(fmt::format("openai.response.choices.{}.text", i), o["text"]);
         if (o.contains("message") && o["message"].is_object()) {
           const json& m = o["message"];
-          if (m.contains("content")) put(fmt::format("openai.response.choices.{}.message.content", i), m["content"]);
+          if (m.contains("content"))
+            put(fmt::format("openai.response.choices.{}.message.content", i), m["content"]);
           if (m.contains("role") && m["role"].is_string())
-            add(fmt::format("openai.response.choices.{}.message.role", i), m["role"].get<std::string>());
+            add(fmt::format("openai.response.choices.{}.message.role", i),
+                m["role"].get<std::string>());
           if (m.contains("tool_calls") && m["tool_calls"].is_array()) {
             for (size_t j = 0; j < m["tool_calls"].size(); ++j) {
               const json& tc = m["tool_calls"][j];
               const json& fn = tc.is_object() && tc.contains("function") ? tc["function"] : tc;
               if (!fn.is_object()) continue;
-              if (fn.contains("name")) put(fmt::format("openai.response.choices.{}.message.tool_calls.{}.name", i, j), fn["name"]);
+              if (fn.contains("name"))
+                put(fmt::format("openai.response.choices.{}.message.tool_calls.{}.name", i, j),
+                    fn["name"]);
               if (fn.contains("arguments"))
-                put(fmt::format("openai.response.choices.{}.message.tool_calls.{}.arguments", i, j), fn["arguments"]);
+                put(fmt::format("openai.response.choices.{}.message.tool_calls.{}.arguments", i, j),
+                    fn["arguments"]);
             }
           }
         }
         if (o.contains("finish_reason") && o["finish_reason"].is_string())
-          add(fmt::format("openai.response.choices.{}.finish_reason", i), o["finish_reason"].get<std::string>());
+          add(fmt::format("openai.response.choices.{}.finish_reason", i),
+              o["finish_reason"].get<std::string>());
         break;
       }
       case endpoint::audio_transcriptions:
@@ -123,11 +138,14 @@ void sampled_text_tags(const exchange& x, const tag_sink& add, size_t limit) {
         break;
       case endpoint::images_generations:
       case endpoint::images_edits:
-        if (o.is_object() && o.contains("url")) put(fmt::format("openai.response.images.{}.url", i), o["url"]);
-        else if (o.is_object() && o.contains("b64_json")) add(fmt::format("openai.response.images.{}.b64_json", i), "returned");
+        if (o.is_object() && o.contains("url"))
+          put(fmt::format("openai.response.images.{}.url", i), o["url"]);
+        else if (o.is_object() && o.contains("b64_json"))
+          add(fmt::format("openai.response.images.{}.b64_json", i), "returned");
         break;
       default:  // the Responses API: output items (messages with content parts, tool calls)
-        if (o.is_object() && o.contains("content")) put(fmt::format("openai.response.output.{}.content", i), o["content"]);
+        if (o.is_object() && o.contains("content"))
+          put(fmt::format("openai.response.output.{}.content", i), o["content"]);
         break;
     }
   }

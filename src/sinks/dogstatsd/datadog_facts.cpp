@@ -21,18 +21,28 @@ namespace {
 
 const char* by_status(uint16_t status) {
   switch (status) {
-    case 400: return "openai.BadRequestError";
-    case 401: return "openai.AuthenticationError";
-    case 403: return "openai.PermissionDeniedError";
-    case 404: return "openai.NotFoundError";
-    case 409: return "openai.ConflictError";
-    case 422: return "openai.UnprocessableEntityError";
-    case 429: return "openai.RateLimitError";
-    default: return status >= 500 ? "openai.InternalServerError" : "openai.APIStatusError";
+    case 400:
+      return "openai.BadRequestError";
+    case 401:
+      return "openai.AuthenticationError";
+    case 403:
+      return "openai.PermissionDeniedError";
+    case 404:
+      return "openai.NotFoundError";
+    case 409:
+      return "openai.ConflictError";
+    case 422:
+      return "openai.UnprocessableEntityError";
+    case 429:
+      return "openai.RateLimitError";
+    default:
+      return status >= 500 ? "openai.InternalServerError" : "openai.APIStatusError";
   }
 }
 
-bool got_head(const exchange& x) { return x.t.first_byte != 0 && x.status != 0 && x.status < 400; }
+bool got_head(const exchange& x) {
+  return x.t.first_byte != 0 && x.status != 0 && x.status < 400;
+}
 
 }  // namespace
 
@@ -54,12 +64,14 @@ const char* error_type_of(const exchange& x) {
   return "";
 }
 
-bool is_error(const exchange& x) { return *error_type_of(x) != '\0'; }
+bool is_error(const exchange& x) {
+  return *error_type_of(x) != '\0';
+}
 
 int64_t duration_ns(const exchange& x) {
   const stamps& t = x.t;
-  int64_t end = std::max({t.request_head_done, t.upstream_connect_start, t.upstream_connected, t.request_sent,
-                          t.first_byte, t.first_token, t.last_byte});
+  int64_t end = std::max({t.request_head_done, t.upstream_connect_start, t.upstream_connected,
+                          t.request_sent, t.first_byte, t.first_token, t.last_byte});
   return t.accepted != 0 && end > t.accepted ? end - t.accepted : 0;
 }
 
@@ -70,9 +82,12 @@ int64_t time_to_first_token_ns(const exchange& x) {
 
 const char* estimated_tag(const exchange& x) {
   switch (x.usage.source) {
-    case usage_source::estimated: return "openai.estimated:true";
-    case usage_source::reported: return x.stream ? nullptr : "openai.estimated:false";
-    case usage_source::none: break;
+    case usage_source::estimated:
+      return "openai.estimated:true";
+    case usage_source::reported:
+      return x.stream ? nullptr : "openai.estimated:false";
+    case usage_source::none:
+      break;
   }
   return nullptr;
 }

@@ -26,16 +26,19 @@ std::string_view endpoint_of(const exchange& x);
 // reading is not an error (the SDK raised nothing).
 bool is_error(const exchange& x);
 
-// `error.type` as the Python tracer sets it (`"%s.%s" % (exc_type.__module__, exc_type.__name__)`,
-// ddtrace `Span.set_exc_info`) for the exception openai-python raises, whose exported classes
-// report module "openai" (openai/__init__.py rewrites `__module__`):
-//   400 openai.BadRequestError        401 openai.AuthenticationError   403 openai.PermissionDeniedError
-//   404 openai.NotFoundError          409 openai.ConflictError         422 openai.UnprocessableEntityError
-//   429 openai.RateLimitError         >=500 openai.InternalServerError other >=400 openai.APIStatusError
-//   (openai-python `_client.py` `_make_status_error`)
-//   no connection / cut before the head: openai.APIConnectionError; no head in time: openai.APITimeoutError
-//   cut mid-body: httpx.RemoteProtocolError; idle mid-body: httpx.ReadTimeout (httpx errors are not
-//   wrapped while a stream is read; httpx also rewrites `__module__`); error event in a stream: openai.APIError.
+// `error.type` as the Python tracer sets it ("<module>.<class>", ddtrace `Span.set_exc_info`)
+// for the exception openai-python raises; its exported classes report module "openai"
+// (openai/__init__.py rewrites `__module__`). Statuses map as in openai-python's
+// `_client.py` `_make_status_error`:
+//   400 openai.BadRequestError            401 openai.AuthenticationError
+//   403 openai.PermissionDeniedError      404 openai.NotFoundError
+//   409 openai.ConflictError              422 openai.UnprocessableEntityError
+//   429 openai.RateLimitError             >= 500 openai.InternalServerError
+//   other >= 400 openai.APIStatusError
+// Transport: no connection or cut before the head openai.APIConnectionError; no head in time
+// openai.APITimeoutError; cut mid-body httpx.RemoteProtocolError; idle mid-body
+// httpx.ReadTimeout (httpx errors are not wrapped while a stream is read, and httpx rewrites
+// `__module__` too); an error event in a 2xx stream or body openai.APIError.
 // "" when the call is not an error.
 const char* error_type_of(const exchange& x);
 

@@ -28,8 +28,11 @@ struct opened {
 
 std::string numeric_host(const sockaddr* sa, socklen_t len) {
   char host[NI_MAXHOST], serv[NI_MAXSERV];
-  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0) return "?";
-  return sa->sa_family == AF_INET6 ? fmt::format("[{}]:{}", host, serv) : fmt::format("{}:{}", host, serv);
+  if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) !=
+      0)
+    return "?";
+  return sa->sa_family == AF_INET6 ? fmt::format("[{}]:{}", host, serv)
+                                   : fmt::format("{}:{}", host, serv);
 }
 
 // A connected, non-blocking datagram socket: sends never wait on a slow Agent, and a connected
@@ -58,7 +61,8 @@ opened open_socket(const dogstatsd_address& a) {
     return {-1, fmt::format("resolving {}: {}", a.host, gai_strerror(rc)), {}};
   std::string last = "no address";
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0) {
       last = std::strerror(errno);
       continue;
@@ -85,7 +89,8 @@ dogstatsd_address parse_dogstatsd_url(const std::string& url) {
     if (a.path.empty()) throw std::invalid_argument("dogstatsd url " + url + " has no socket path");
     return a;
   }
-  if (url.rfind("udp://", 0) != 0) throw std::invalid_argument("dogstatsd url " + url + " must start with udp:// or unix://");
+  if (url.rfind("udp://", 0) != 0)
+    throw std::invalid_argument("dogstatsd url " + url + " must start with udp:// or unix://");
   std::string hp = url.substr(6);
   while (!hp.empty() && hp.back() == '/') hp.pop_back();
   size_t colon = hp.rfind(':');
@@ -93,9 +98,10 @@ dogstatsd_address parse_dogstatsd_url(const std::string& url) {
     throw std::invalid_argument("dogstatsd url " + url + " needs host:port");
   a.host = hp.substr(0, colon);
   a.port = hp.substr(colon + 1);
-  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
-  if (a.port.find_first_not_of("0123456789") != std::string::npos || a.port.size() > 5 || std::stoi(a.port) == 0 ||
-      std::stoi(a.port) > 65535)
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']')
+    a.host = a.host.substr(1, a.host.size() - 2);
+  if (a.port.find_first_not_of("0123456789") != std::string::npos || a.port.size() > 5 ||
+      std::stoi(a.port) == 0 || std::stoi(a.port) > 65535)
     throw std::invalid_argument("dogstatsd url " + url + ": bad port " + a.port);
   return a;
 }
@@ -140,14 +146,16 @@ void dogstatsd_sink::send_datagram(std::string_view d, size_t lines) {
   ssize_t n = ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n == static_cast<ssize_t>(d.size())) {
     counters_.sent.fetch_add(lines, std::memory_order_relaxed);
-    if (debug_enabled()) debug_line(fmt::format("dogstatsd: sent {} lines ({} bytes) to {}", lines, d.size(), o_.url));
+    if (debug_enabled())
+      debug_line(fmt::format("dogstatsd: sent {} lines ({} bytes) to {}", lines, d.size(), o_.url));
     return;
   }
   int e = n < 0 ? errno : EMSGSIZE;
   counters_.errors.fetch_add(1, std::memory_order_relaxed);
   counters_.dropped.fetch_add(lines, std::memory_order_relaxed);
   if (debug_enabled())
-    debug_line(fmt::format("dogstatsd: dropped {} lines ({} bytes) to {}: {}", lines, d.size(), o_.url, std::strerror(e)));
+    debug_line(fmt::format("dogstatsd: dropped {} lines ({} bytes) to {}: {}", lines, d.size(),
+                           o_.url, std::strerror(e)));
   // A unix socket whose Agent restarted must be reconnected; UDP keeps its socket (the next
   // datagram goes through once something listens again).
   if (addr_.unix_socket && (e == ECONNREFUSED || e == ENOENT || e == ENOTCONN)) {
@@ -187,13 +195,15 @@ check_result dogstatsd_sink::check() {
     socklen_t len = sizeof err;
     ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err == ECONNREFUSED)
-      r = {false, fmt::format("udp {} ({}): nothing listening (the host refused a probe datagram)", addr_.host, s.resolved)};
+      r = {false, fmt::format("udp {} ({}): nothing listening (the host refused a probe datagram)",
+                              addr_.host, s.resolved)};
     else if (err != 0)
       r = {false, fmt::format("udp {} ({}): {}", addr_.host, s.resolved, std::strerror(err))};
     else
-      r = {true, fmt::format("udp {} ({}): a probe datagram was not refused (UDP is not acknowledged: "
-                             "this shows no closed port, not a listening Agent)",
-                             addr_.host, s.resolved)};
+      r = {true,
+           fmt::format("udp {} ({}): a probe datagram was not refused (UDP is not acknowledged: "
+                       "this shows no closed port, not a listening Agent)",
+                       addr_.host, s.resolved)};
   }
   ::close(s.fd);
   return r;

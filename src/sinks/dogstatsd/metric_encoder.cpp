@@ -42,21 +42,14 @@ void append_usd(std::string& out, int64_t nano_usd) {
   out.append(digits, static_cast<size_t>(n));
 }
 
-void metric_encoder::line(std::string& out, std::string_view name, int64_t value, char type, const char* extra_tag) {
-  out.append(name);
-  out += ':';
-  append_int(out, value);
-  out += '|';
-  out += type;
-  out += "|#";
-  out.append(tags_);
-  if (extra_tag != nullptr) (out += ',') += extra_tag;
-  out += '\n';
-  ++lines_;
+void metric_encoder::line(std::string& out, std::string_view name, int64_t value, char type,
+                          const char* extra_tag) {
+  fmt::format_int f(value);
+  line(out, name, std::string_view(f.data(), f.size()), type, extra_tag);
 }
 
-void metric_encoder::line(std::string& out, std::string_view name, std::string_view value, char type,
-                          const char* extra_tag) {
+void metric_encoder::line(std::string& out, std::string_view name, std::string_view value,
+                          char type, const char* extra_tag) {
   out.append(name);
   out += ':';
   out.append(value);
@@ -96,10 +89,13 @@ size_t metric_encoder::append(const exchange& x, std::string& out) {
   // Rate-limit gauges, from any response that carried the headers (the Python tracer reads them
   // from successful responses only; a 429's headers are the most useful ones).
   const rate_limits& rl = x.limits;
-  if (rl.limit_requests >= 0) line(out, "openai.ratelimit.requests", rl.limit_requests, 'g', nullptr);
+  if (rl.limit_requests >= 0)
+    line(out, "openai.ratelimit.requests", rl.limit_requests, 'g', nullptr);
   if (rl.limit_tokens >= 0) line(out, "openai.ratelimit.tokens", rl.limit_tokens, 'g', nullptr);
-  if (rl.remaining_requests >= 0) line(out, "openai.ratelimit.remaining.requests", rl.remaining_requests, 'g', nullptr);
-  if (rl.remaining_tokens >= 0) line(out, "openai.ratelimit.remaining.tokens", rl.remaining_tokens, 'g', nullptr);
+  if (rl.remaining_requests >= 0)
+    line(out, "openai.ratelimit.remaining.requests", rl.remaining_requests, 'g', nullptr);
+  if (rl.remaining_tokens >= 0)
+    line(out, "openai.ratelimit.remaining.tokens", rl.remaining_tokens, 'g', nullptr);
 
   // Tokens: zero counts are skipped, as `record_usage` does (embeddings have no completion).
   if (x.usage.source != usage_source::none) {
@@ -107,9 +103,11 @@ size_t metric_encoder::append(const exchange& x, std::string& out) {
     const usage& u = x.usage;
     if (u.input_tokens > 0) line(out, "openai.tokens.prompt", u.input_tokens, 'd', est);
     if (u.output_tokens > 0) line(out, "openai.tokens.completion", u.output_tokens, 'd', est);
-    if (int64_t total = total_tokens(x); total > 0) line(out, "openai.tokens.total", total, 'd', est);
+    if (int64_t total = total_tokens(x); total > 0)
+      line(out, "openai.tokens.total", total, 'd', est);
     // llmtap's own: parts of prompt and completion, whenever the response reported them.
-    if (u.cached_input_tokens >= 0) line(out, "openai.tokens.cached", u.cached_input_tokens, 'd', est);
+    if (u.cached_input_tokens >= 0)
+      line(out, "openai.tokens.cached", u.cached_input_tokens, 'd', est);
     if (u.reasoning_tokens >= 0) line(out, "openai.tokens.reasoning", u.reasoning_tokens, 'd', est);
   }
 

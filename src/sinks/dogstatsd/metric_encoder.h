@@ -30,8 +30,10 @@ class metric_encoder {
   size_t append(const exchange& x, std::string& out);
 
  private:
-  void line(std::string& out, std::string_view name, int64_t value, char type, const char* extra_tag);
-  void line(std::string& out, std::string_view name, std::string_view value, char type, const char* extra_tag);
+  void line(std::string& out, std::string_view name, int64_t value, char type,
+            const char* extra_tag);
+  void line(std::string& out, std::string_view name, std::string_view value, char type,
+            const char* extra_tag);
 
   metric_options o_;
   std::string tags_;  // this call's tags, built once and copied into every line

@@ -81,9 +81,11 @@ class scripted_server {
     request r;
     r.head = in.substr(0, head_end);
     r.method = r.head.substr(0, r.head.find(' '));
-    r.path = r.head.substr(r.method.size() + 1, r.head.find(' ', r.method.size() + 1) - r.method.size() - 1);
+    r.path = r.head.substr(r.method.size() + 1,
+                           r.head.find(' ', r.method.size() + 1) - r.method.size() - 1);
     size_t length = 0;
-    if (auto p = r.head.find("Content-Length: "); p != std::string::npos) length = std::stoul(r.head.substr(p + 16));
+    if (auto p = r.head.find("Content-Length: "); p != std::string::npos)
+      length = std::stoul(r.head.substr(p + 16));
     r.body = in.substr(head_end + 4);
     while (r.body.size() < length) {
       ssize_t n = ::recv(c, buf, sizeof buf, 0);
@@ -101,8 +103,10 @@ class scripted_server {
         answer = fallback;
       }
     }
-    std::string out = "HTTP/1.1 " + std::to_string(answer.first) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-                      std::to_string(answer.second.size()) + "\r\nConnection: close\r\n\r\n" + answer.second;
+    std::string out = "HTTP/1.1 " + std::to_string(answer.first) +
+                      " X\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(answer.second.size()) + "\r\nConnection: close\r\n\r\n" +
+                      answer.second;
     ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
   }
 
@@ -217,13 +221,15 @@ TEST(DatadogApmSink, DeadAgentNeverBlocksStop) {
 
 TEST(DatadogApmSink, CheckReadsTheAgentsInfo) {
   scripted_server agent;
-  agent.script(200, R"({"version":"7.52.0","endpoints":["/v0.3/traces","/v0.4/traces","/v0.5/traces"]})");
+  agent.script(
+      200, R"({"version":"7.52.0","endpoints":["/v0.3/traces","/v0.4/traces","/v0.5/traces"]})");
   agent.script(200, R"({"version":"6.0.0","endpoints":["/v0.3/traces"]})");
   agent.script(404, "404 page not found");
   datadog_apm_sink s(options(agent.url));
   check_result c = s.check();
   EXPECT_TRUE(c.ok);
-  EXPECT_EQ(c.detail, "Datadog Agent 7.52.0 at " + agent.url + " (from /info), spans to " + agent.url + "/v0.4/traces");
+  EXPECT_EQ(c.detail, "Datadog Agent 7.52.0 at " + agent.url + " (from /info), spans to " +
+                          agent.url + "/v0.4/traces");
   EXPECT_EQ(agent.requests()[0].method, "GET");
   EXPECT_EQ(agent.requests()[0].path, "/info");
   c = s.check();

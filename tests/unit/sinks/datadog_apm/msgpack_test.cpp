@@ -32,35 +32,36 @@ std::string bytes(F f) {
 
 TEST(Msgpack, UnsignedIntegersTakeTheSmallestFormat) {
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(0); })), "00");
-  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(127); })), "7f");                      // positive fixint
-  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(128); })), "cc80");                    // uint 8
+  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(127); })), "7f");    // positive fixint
+  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(128); })), "cc80");  // uint 8
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(255); })), "ccff");
-  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(256); })), "cd0100");                  // uint 16
+  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(256); })), "cd0100");  // uint 16
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(65535); })), "cdffff");
-  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(65536); })), "ce00010000");            // uint 32
+  EXPECT_EQ(hex(bytes([](writer& w) { w.uint(65536); })), "ce00010000");  // uint 32
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(4294967295u); })), "ceffffffff");
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(4294967296u); })), "cf0000000100000000");  // uint 64
   EXPECT_EQ(hex(bytes([](writer& w) { w.uint(UINT64_MAX); })), "cfffffffffffffffff");
 }
 
 TEST(Msgpack, SignedIntegers) {
-  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(5); })), "05");  // non-negative: the uint formats
+  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(5); })), "05");   // non-negative: the uint formats
   EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-1); })), "ff");  // negative fixint
   EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-32); })), "e0");
   EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-33); })), "d0df");  // int 8
   EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-128); })), "d080");
-  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-129); })), "d1ff7f");  // int 16
-  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-32769); })), "d2ffff7fff");  // int 32
+  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-129); })), "d1ff7f");                   // int 16
+  EXPECT_EQ(hex(bytes([](writer& w) { w.sint(-32769); })), "d2ffff7fff");             // int 32
   EXPECT_EQ(hex(bytes([](writer& w) { w.sint(INT64_MIN); })), "d38000000000000000");  // int 64
 }
 
 TEST(Msgpack, StringsMapsArraysAtTheirBoundaries) {
   EXPECT_EQ(hex(bytes([](writer& w) { w.str(""); })), "a0");
   EXPECT_EQ(hex(bytes([](writer& w) { w.str("abc"); })), "a3616263");
-  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(31, 'x')); }), 1), "bf");        // fixstr
-  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(32, 'x')); }), 3), "d92078");    // str 8
+  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(31, 'x')); }), 1), "bf");         // fixstr
+  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(32, 'x')); }), 3), "d92078");     // str 8
   EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(256, 'x')); }), 4), "da010078");  // str 16
-  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(65536, 'x')); }), 6), "db0001000078");  // str 32
+  EXPECT_EQ(hex(bytes([](writer& w) { w.str(std::string(65536, 'x')); }), 6),
+            "db0001000078");  // str 32
   EXPECT_EQ(bytes([](writer& w) { w.str(std::string(65536, 'x')); }).size(), 65536u + 5u);
   EXPECT_EQ(hex(bytes([](writer& w) { w.map_header(15); })), "8f");
   EXPECT_EQ(hex(bytes([](writer& w) { w.map_header(16); })), "de0010");

@@ -96,7 +96,8 @@ TEST(SpanEncoder, TagsAsTheTracerSetsThem) {
   EXPECT_EQ(m["http.status_code"], "200");
   EXPECT_EQ(m["llmtap.request_id"], "req_123");
   EXPECT_FALSE(m.contains("error.type"));
-  for (const auto& [k, v] : m.items()) EXPECT_EQ(k.find("content"), std::string::npos) << "unsampled: no text, " << k;
+  for (const auto& [k, v] : m.items())
+    EXPECT_EQ(k.find("content"), std::string::npos) << "unsampled: no text, " << k;
 
   const json& n = s["metrics"];
   EXPECT_EQ(n["_dd.measured"].get<double>(), 1.0);
@@ -168,12 +169,15 @@ TEST(SpanEncoder, StreamedCall) {
 TEST(SpanEncoder, SampledCallCarriesItsRedactedTextOnly) {
   exchange x = chat_call();
   x.sampled = true;
-  x.sample_input = R"([{"role":"system","content":"Be brief."},{"role":"user","content":"line one\nline two"}])";
-  x.sample_output = R"([{"index":0,"message":{"role":"assistant","content":"Hi [REDACTED_EMAIL]"},"finish_reason":"stop"}])";
+  x.sample_input =
+      R"([{"role":"system","content":"Be brief."},{"role":"user","content":"line one\nline two"}])";
+  x.sample_output =
+      R"([{"index":0,"message":{"role":"assistant","content":"Hi [REDACTED_EMAIL]"},"finish_reason":"stop"}])";
   json m = decode(x)["meta"];
   EXPECT_EQ(m["openai.request.messages.0.role"], "system");
   EXPECT_EQ(m["openai.request.messages.0.content"], "Be brief.");
-  EXPECT_EQ(m["openai.request.messages.1.content"], "line one\\nline two");  // the tracer's trunc() escapes
+  EXPECT_EQ(m["openai.request.messages.1.content"],
+            "line one\\nline two");  // the tracer's trunc() escapes
   EXPECT_EQ(m["openai.response.choices.0.message.content"], "Hi [REDACTED_EMAIL]");
   EXPECT_EQ(m["openai.response.choices.0.message.role"], "assistant");
   EXPECT_EQ(m["openai.response.choices.0.finish_reason"], "stop");

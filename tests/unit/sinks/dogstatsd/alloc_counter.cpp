@@ -10,7 +10,9 @@ thread_local size_t t_allocations = 0;
 }
 
 namespace llmtap::sinks::test {
-size_t allocation_count() { return t_allocations; }
+size_t allocation_count() {
+  return t_allocations;
+}
 }  // namespace llmtap::sinks::test
 
 // Every pointer our delete frees must come from malloc (ASan checks pairs): nothrow new too.
@@ -23,6 +25,12 @@ void* operator new(size_t n, const std::nothrow_t&) noexcept {
   ++t_allocations;
   return std::malloc(n ? n : 1);
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}

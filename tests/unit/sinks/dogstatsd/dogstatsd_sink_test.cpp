@@ -46,7 +46,9 @@ struct receiver {
   }
   static std::unique_ptr<receiver> unix_dgram() {
     auto r = std::make_unique<receiver>();
-    r->path = (std::filesystem::temp_directory_path() / ("llmtap-dsd-" + std::to_string(::getpid()) + ".sock")).string();
+    r->path = (std::filesystem::temp_directory_path() /
+               ("llmtap-dsd-" + std::to_string(::getpid()) + ".sock"))
+                  .string();
     std::filesystem::remove(r->path);
     r->fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
     sockaddr_un a{};
@@ -62,7 +64,8 @@ struct receiver {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::vector<std::string> got;
     char buf[65536];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) >= 0;) got.emplace_back(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) >= 0;)
+      got.emplace_back(buf, static_cast<size_t>(n));
     return got;
   }
 };
@@ -88,7 +91,8 @@ std::shared_ptr<const exchange> call(const std::string& model, uint16_t status =
 
 size_t count_lines(const std::vector<std::string>& datagrams) {
   size_t n = 0;
-  for (const auto& d : datagrams) n += 1 + static_cast<size_t>(std::count(d.begin(), d.end(), '\n'));
+  for (const auto& d : datagrams)
+    n += 1 + static_cast<size_t>(std::count(d.begin(), d.end(), '\n'));
   return n;
 }
 
@@ -162,7 +166,8 @@ TEST(DogStatsDSink, NothingListeningIsCountedNeverFatal) {
   EXPECT_FALSE(c.ok);
   EXPECT_NE(c.detail.find("nothing listening"), std::string::npos) << c.detail;
   s.start();
-  // The first datagram goes out; the port's ICMP refusal fails a later send on the connected socket.
+  // The first datagram goes out; the port's ICMP refusal fails a later send on the connected
+  // socket.
   for (int i = 0; i < 3; ++i) {
     s.offer(call("gpt-4o"));
     std::this_thread::sleep_for(100ms);
@@ -171,7 +176,8 @@ TEST(DogStatsDSink, NothingListeningIsCountedNeverFatal) {
   EXPECT_EQ(s.counters().received.load(), 3u);
   EXPECT_GE(s.counters().errors.load(), 1u);
   EXPECT_GE(s.counters().dropped.load(), 1u);
-  EXPECT_EQ(s.counters().sent.load() + s.counters().dropped.load(), 18u);  // every line accounted for
+  EXPECT_EQ(s.counters().sent.load() + s.counters().dropped.load(),
+            18u);  // every line accounted for
 }
 
 TEST(DogStatsDSink, CheckSaysWhatItChecked) {
@@ -188,7 +194,9 @@ TEST(DogStatsDSink, CheckSaysWhatItChecked) {
 }
 
 TEST(DogStatsDSink, MissingUnixSocketDropsAndCountsThenRecovers) {
-  std::string path = (std::filesystem::temp_directory_path() / ("llmtap-dsd-late-" + std::to_string(::getpid()) + ".sock")).string();
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("llmtap-dsd-late-" + std::to_string(::getpid()) + ".sock"))
+                         .string();
   std::filesystem::remove(path);
   dogstatsd_options o;
   o.url = "unix://" + path;

@@ -53,7 +53,8 @@ std::vector<std::string> lines_of(const exchange& x, metric_options o = {}) {
   size_t n = enc.append(x, out);
   std::vector<std::string> lines;
   size_t start = 0;
-  for (size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) lines.push_back(out.substr(start, nl - start));
+  for (size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(out.substr(start, nl - start));
   EXPECT_EQ(start, out.size()) << "every line ends in a newline";
   EXPECT_EQ(n, lines.size());
   return lines;
@@ -61,7 +62,8 @@ std::vector<std::string> lines_of(const exchange& x, metric_options o = {}) {
 
 const std::string kTags =
     "version:1.2,env:prod,service:checkout,openai.request.model:gpt-4o-mini,model:gpt-4o-mini,"
-    "openai.request.endpoint:/v1/chat/completions,openai.request.method:POST,openai.organization.id:org-abc,"
+    "openai.request.endpoint:/v1/chat/"
+    "completions,openai.request.method:POST,openai.organization.id:org-abc,"
     "openai.organization.name:acme,openai.user.api_key:sk-...abcd,error:0";
 
 TEST(MetricEncoder, NonStreamedChatCallHasTheTracersMetricsAndTags) {
@@ -166,7 +168,9 @@ TEST(MetricEncoder, TagValuesCannotBreakTheLineFormat) {
   auto lines = lines_of(x);
   ASSERT_EQ(lines.size(), 11u);  // a newline in a value did not make another line
   EXPECT_NE(lines[0].find("service:a_b,"), std::string::npos);
-  EXPECT_NE(lines[0].find("openai.request.model:evil_model_with_newline,model:evil_model_with_newline,"), std::string::npos);
+  EXPECT_NE(
+      lines[0].find("openai.request.model:evil_model_with_newline,model:evil_model_with_newline,"),
+      std::string::npos);
 }
 
 TEST(MetricEncoder, AzureDeploymentIsTheModelWhenTheBodyNamedNone) {
@@ -175,7 +179,8 @@ TEST(MetricEncoder, AzureDeploymentIsTheModelWhenTheBodyNamedNone) {
   x.deployment = "prod-gpt4o";
   x.path = "/openai/deployments/prod-gpt4o/chat/completions";
   auto lines = lines_of(x);
-  EXPECT_NE(lines[0].find("openai.request.model:prod-gpt4o,model:prod-gpt4o,openai.request.endpoint:/v1/chat/completions,"),
+  EXPECT_NE(lines[0].find("openai.request.model:prod-gpt4o,model:prod-gpt4o,openai.request."
+                          "endpoint:/v1/chat/completions,"),
             std::string::npos);
 }
 
@@ -212,11 +217,15 @@ TEST(ErrorType, WhatTheSdkWouldHaveRaised) {
   using datadog::error_type_of;
   exchange x = chat_call();
   EXPECT_STREQ(error_type_of(x), "");
-  struct { uint16_t status; const char* type; } by_status[] = {
-      {400, "openai.BadRequestError"},  {401, "openai.AuthenticationError"}, {403, "openai.PermissionDeniedError"},
-      {404, "openai.NotFoundError"},    {409, "openai.ConflictError"},       {422, "openai.UnprocessableEntityError"},
-      {429, "openai.RateLimitError"},   {500, "openai.InternalServerError"}, {503, "openai.InternalServerError"},
-      {413, "openai.APIStatusError"},
+  struct {
+    uint16_t status;
+    const char* type;
+  } by_status[] = {
+      {400, "openai.BadRequestError"},       {401, "openai.AuthenticationError"},
+      {403, "openai.PermissionDeniedError"}, {404, "openai.NotFoundError"},
+      {409, "openai.ConflictError"},         {422, "openai.UnprocessableEntityError"},
+      {429, "openai.RateLimitError"},        {500, "openai.InternalServerError"},
+      {503, "openai.InternalServerError"},   {413, "openai.APIStatusError"},
   };
   for (auto [status, type] : by_status) {
     x.status = status;
@@ -248,12 +257,14 @@ TEST(DatagramPacker, WholeLinesUpToTheLimit) {
   datagram_packer p(40);
   std::vector<std::pair<std::string, size_t>> sent;
   auto send = [&](std::string_view d, size_t n) { sent.emplace_back(std::string(d), n); };
-  std::string lines = std::string(15, 'a') + "\n" + std::string(15, 'b') + "\n" + std::string(15, 'c') + "\n" +
-                      std::string(60, 'd') + "\n" + std::string(5, 'e') + "\n";
+  std::string lines = std::string(15, 'a') + "\n" + std::string(15, 'b') + "\n" +
+                      std::string(15, 'c') + "\n" + std::string(60, 'd') + "\n" +
+                      std::string(5, 'e') + "\n";
   p.add(lines, send);
   p.flush(send);
   ASSERT_EQ(sent.size(), 4u);
-  EXPECT_EQ(sent[0].first, std::string(15, 'a') + "\n" + std::string(15, 'b'));  // 31 bytes; a third would be 47
+  EXPECT_EQ(sent[0].first,
+            std::string(15, 'a') + "\n" + std::string(15, 'b'));  // 31 bytes; a third would be 47
   EXPECT_EQ(sent[0].second, 2u);
   EXPECT_EQ(sent[1].first, std::string(15, 'c'));
   EXPECT_EQ(sent[2].first, std::string(60, 'd'));  // longer than the limit: alone, never split

@@ -60,7 +60,11 @@ void span_encoder::append_span(const exchange& x, std::string& out) {
   meta("span.kind", "client");
   meta_if("env", x.env);
   meta_if("version", x.version);
-  if (x.trace.trace_id_hi != 0) meta("_dd.p.tid", fmt::format("{:016x}", x.trace.trace_id_hi));
+  if (x.trace.trace_id_hi != 0) {
+    char tid[16];
+    fmt::format_to_n(tid, sizeof tid, "{:016x}", x.trace.trace_id_hi);
+    meta("_dd.p.tid", std::string_view(tid, sizeof tid));
+  }
   meta("openai.request.client", is_azure(x) ? "AzureOpenAI" : "OpenAI");
   meta("openai.request.endpoint", endpoint_of(x));
   meta_if("openai.request.method", x.method);

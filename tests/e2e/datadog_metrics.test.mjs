@@ -103,8 +103,13 @@ test('exact datagrams for streamed, non-streamed, failed and rate-limited calls'
   try {
     const calls = await scriptedCalls(OpenAI4, {
       baseURL: `${proxy.url}/v1`, apiKey: KEY, organization: ORG_ID,
-      // One call at a time: its lines are flushed before the next call starts.
-      afterEach: async (name) => { await sleep(250); perCall[name] = udp.take(); },
+      // One call at a time: its lines are all sent in one go (the duration line among them)
+      // before the next call starts.
+      afterEach: async (name) => {
+        for (let t = 0; t < 100 && !udp.datagrams.some((d) => d.includes('openai.request.duration:')); t++) await sleep(50);
+        await sleep(100);
+        perCall[name] = udp.take();
+      },
     });
     assert.equal(await stop(proxy), 0);
     assert.deepEqual(calls.map((c) => [c.name, c.ok, c.status]), [['chat', true, undefined],

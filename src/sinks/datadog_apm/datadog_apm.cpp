@@ -34,6 +34,8 @@ void datadog_apm_sink::deliver(std::vector<item>& batch) {
   body_.clear();
   encoder_.append_payload(batch, body_);
   // Header names from the Agent's trace API (datadog-agent pkg/trace/api/internal/header).
+  // Datadog's tracers PUT; the Agent's handleTraces (pkg/trace/api) does not look at the method,
+  // and http_client offers POST.
   const std::vector<std::string> headers = {
       "Content-Type: application/msgpack",
       fmt::format("X-Datadog-Trace-Count: {}", batch.size()),

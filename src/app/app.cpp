@@ -198,6 +198,12 @@ bool app::reload_pricing(std::string* message) {
   return ok;
 }
 
+std::vector<std::string> app::sink_targets() const {
+  std::vector<std::string> out;
+  for (const auto& s : impl_->sinks) out.push_back(fmt::format("{} -> {}", s->name(), s->target()));
+  return out;
+}
+
 uint16_t app::proxy_port() const { return impl_->proxy->port(); }
 uint16_t app::admin_port() const { return impl_->admin->port(); }
 std::string app::store_path() const { return llmtap::store_path(impl_->cfg.resolved_data_dir()); }

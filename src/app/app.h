@@ -4,6 +4,7 @@
 // in-flight calls) -> pipeline (processes what is queued) -> store (writes what is queued).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -19,7 +20,9 @@ class app {
   uint16_t admin_port() const;
   std::string store_path() const;
   std::string drop_report() const;  // what was dropped, for the shutdown message
-  std::string pricing_status() const;  // where prices come from, or why calls are unpriced
+  std::string pricing_status() const;
+  // "name -> target" of each exporter built from the config (none when nothing is configured).
+  std::vector<std::string> sink_targets() const;  // where prices come from, or why calls are unpriced
   // Re-reads the price table and the override file; the old prices stay on failure.
   bool reload_pricing(std::string* message);
 

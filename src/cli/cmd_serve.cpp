@@ -32,6 +32,7 @@ int serve(const serve_flags& f) {
               c.proxy.admin_listen.substr(0, c.proxy.admin_listen.rfind(':') + 1).append(std::to_string(a.admin_port())).c_str());
   std::printf("llmtap store %s\n", a.store_path().c_str());
   std::printf("llmtap prices %s\n", a.pricing_status().c_str());
+  for (const auto& t : a.sink_targets()) std::printf("llmtap exporter %s\n", t.c_str());
   std::printf("point your client at it: OPENAI_BASE_URL=http://%s:%u/v1\n", shown.c_str(), a.proxy_port());
   std::fflush(stdout);
 

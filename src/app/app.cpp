@@ -209,9 +209,15 @@ uint16_t app::admin_port() const { return impl_->admin->port(); }
 std::string app::store_path() const { return llmtap::store_path(impl_->cfg.resolved_data_dir()); }
 
 std::string app::drop_report() const {
-  return fmt::format("{} calls stored, {} dropped (pipeline queue {}, store queue {}), {} failed store batches",
-                     impl_->store->written(), impl_->queue.dropped() + impl_->store->dropped(),
-                     impl_->queue.dropped(), impl_->store->dropped(), impl_->store->errors());
+  std::string r = fmt::format("{} calls stored, {} dropped (pipeline queue {}, store queue {}), {} failed store batches",
+                              impl_->store->written(), impl_->queue.dropped() + impl_->store->dropped(),
+                              impl_->queue.dropped(), impl_->store->dropped(), impl_->store->errors());
+  for (const auto& s : impl_->sinks) {
+    const auto& c = s->counters();
+    r += fmt::format("; {}: {} sent, {} dropped, {} send errors", s->name(), c.sent.load(), c.dropped.load(),
+                     c.errors.load());
+  }
+  return r;
 }
 
 }  // namespace llmtap

@@ -177,13 +177,13 @@ TEST(SseFramer, NoAllocationInSteadyState) {
       }
     }
   };
-  const size_t cold = test::allocation_count();
+  const size_t cold = llmtap::test::allocation_count();
   run();                                      // warm-up: buffers grow to the largest line and event
-  EXPECT_GT(test::allocation_count(), cold);  // the counter works: growing the buffers did allocate
+  EXPECT_GT(llmtap::test::allocation_count(), cold);  // the counter works: growing the buffers did allocate
   const size_t before_events = events;
-  const size_t before = test::allocation_count();
+  const size_t before = llmtap::test::allocation_count();
   run();
-  EXPECT_EQ(test::allocation_count() - before, 0u);
+  EXPECT_EQ(llmtap::test::allocation_count() - before, 0u);
   EXPECT_EQ(events - before_events, before_events);
 }
 

@@ -191,12 +191,12 @@ TEST(MetricEncoder, EncodingAllocatesNothingOnceWarm) {
   out.reserve(8192);
   enc.append(x, out);
   out.clear();
-  size_t before = test::allocation_count();
+  size_t before = llmtap::test::allocation_count();
   for (int i = 0; i < 100; ++i) {
     out.clear();
     enc.append(x, out);
   }
-  EXPECT_EQ(test::allocation_count() - before, 0u);
+  EXPECT_EQ(llmtap::test::allocation_count() - before, 0u);
 }
 
 TEST(Usd, PlainDecimalFromNanoUsd) {

@@ -9,11 +9,11 @@ namespace {
 thread_local size_t t_allocations = 0;
 }
 
-namespace llmtap::openai::test {
+namespace llmtap::test {
 size_t allocation_count() {
   return t_allocations;
 }
-}  // namespace llmtap::openai::test
+}  // namespace llmtap::test
 
 // Every allocation our operator delete may free must come from malloc (ASan checks the pairs),
 // so the nothrow form is replaced too.

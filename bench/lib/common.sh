@@ -1,0 +1,100 @@
+# Shared by the scripts in bench/ (sourced). Settings come from the environment; every script
+# documents its own at the top. Nothing here starts a process that is not stopped by its PID.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HARNESS=${HARNESS:-$ROOT/../shared/bench}
+BUILD=${BUILD:-$ROOT/build/bench}   # Release build with -DLLMTAP_BENCH=ON
+JOBS=${JOBS:-$(nproc)}              # build parallelism (use 1 on a machine others build on)
+CLIENT_CPUS=${CLIENT_CPUS:-0}       # load generators and clients
+SERVER_CPUS=${SERVER_CPUS:-1}       # the mock and the proxy under test (as the shared harness pins them)
+LLMTAP=$BUILD/llmtap
+CLIENT=$BUILD/bench/bench_client
+
+blog() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+bdie() { blog "ERROR: $*"; exit 1; }
+
+# Release build of llmtap and the benchmark programs.
+build_bench() {
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMTAP_TESTS=OFF -DLLMTAP_BENCH=ON >/dev/null ||
+    bdie "cmake configure failed"
+  cmake --build "$BUILD" -j "$JOBS" --target llmtap bench_client llmtap_micro >"$BUILD/bench-build.log" 2>&1 ||
+    { tail -30 "$BUILD/bench-build.log" >&2; bdie "build failed (log: $BUILD/bench-build.log)"; }
+}
+
+# One line each: date, machine, load, commit (with a note when the tree has local changes in src/).
+machine_md() {
+  local commit
+  commit=$(git -C "$ROOT" rev-parse --short HEAD)
+  git -C "$ROOT" diff --quiet HEAD -- src bench CMakeLists.txt 2>/dev/null || commit="$commit (+ uncommitted changes)"
+  echo "- date: $(date -u +'%F %H:%M UTC')"
+  echo "- machine: $(nproc) vCPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(uname -sr), $(awk '/MemTotal/{printf "%.1f GB", $2/1048576}' /proc/meminfo)"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- commit: $commit"
+}
+
+# free_port: a TCP port nothing listens on now (from the ephemeral range, checked by connecting).
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  bdie "no free port found"
+}
+
+# wait_up URL [seconds]
+wait_up() {
+  local i
+  for i in $(seq $((${2:-20} * 10))); do
+    curl -s -o /dev/null --max-time 1 "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Processes this script started, stopped by PID at exit (TERM, then KILL after 5 s).
+BENCH_PIDS=()
+bg_start() {  # bg_start LOG cmd...: start in the background (output in LOG.log), PID in $BG_PID
+  local log=$1
+  shift
+  "$@" >"$log.log" 2>&1 </dev/null &
+  BG_PID=$!
+  BENCH_PIDS+=("$BG_PID")
+}
+bg_stop() {  # bg_stop PID
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+}
+bg_stop_all() {
+  local p
+  for p in "${BENCH_PIDS[@]}"; do bg_stop "$p"; done
+  BENCH_PIDS=()
+}
+
+# RSS of a process and its children (nginx: master + workers), in KB; and one process's VmHWM.
+rss_kb() {
+  local sum=0 p
+  for p in $1 $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    [ -r "/proc/$p/status" ] || continue
+    sum=$((sum + $(awk '/^VmRSS:/{print $2}' "/proc/$p/status")))
+  done
+  echo "$sum"
+}
+hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# llmtap's full-capture configuration: SQLite store (always on), DogStatsD metrics to a local
+# UDP receiver, sampled prompts/completions (10%) written to a file, Prometheus registry (when the
+# build has one; it is rendered at scrape time). write_llmtap_config DIR STATSD_PORT
+write_llmtap_config() {
+  cat >"$1/llmtap.toml" <<TOML
+[datadog]
+dogstatsd_url = "udp://127.0.0.1:$2"
+
+[samples]
+rate = 0.1
+output = "$1/samples.jsonl"
+TOML
+}

@@ -15,6 +15,7 @@
 #include "app/sinks_from_config.h"
 #include "core/debug_log.h"
 #include "core/paths.h"
+#include "metrics/registry.h"
 #include "pipeline/pipeline.h"
 #include "pricing/pricing.h"
 #include "proxy/proxy_server.h"
@@ -51,6 +52,7 @@ struct app::impl {
   std::string pricing_error;
   std::unique_ptr<store::store_writer> store;
   std::vector<std::unique_ptr<sinks::sink>> sinks;  // started before and stopped after the pipeline
+  const metrics::registry* registry = nullptr;  // one of `sinks`: the call series of /metrics
   std::unique_ptr<pipeline::pipeline> pipe;
   std::unique_ptr<proxy::proxy_server> proxy;
   std::unique_ptr<admin::admin_server> admin;
@@ -94,23 +96,8 @@ struct app::impl {
       family("sent", "Items each sink delivered to its target.", &sinks::sink_counters::sent);
       family("errors", "Failed sends per sink.", &sinks::sink_counters::errors);
     }
-    auto limits = pipe->ratelimits().snapshot();
-    if (!limits.empty()) {
-      out += "# HELP llmtap_ratelimit_remaining Last x-ratelimit-remaining-* seen per upstream, key and model.\n"
-             "# TYPE llmtap_ratelimit_remaining gauge\n";
-      for (const auto& e : limits)
-        for (auto [kind, v] : {std::pair{"requests", e.remaining_requests}, std::pair{"tokens", e.remaining_tokens}})
-          if (v >= 0)
-            out += fmt::format("llmtap_ratelimit_remaining{{upstream=\"{}\",key=\"{}\",model=\"{}\",kind=\"{}\"}} {}\n",
-                               e.key.upstream, e.key_label, e.key.model, kind, v);
-      out += "# HELP llmtap_ratelimit_limit Last x-ratelimit-limit-* seen per upstream, key and model.\n"
-             "# TYPE llmtap_ratelimit_limit gauge\n";
-      for (const auto& e : limits)
-        for (auto [kind, v] : {std::pair{"requests", e.limit_requests}, std::pair{"tokens", e.limit_tokens}})
-          if (v >= 0)
-            out += fmt::format("llmtap_ratelimit_limit{{upstream=\"{}\",key=\"{}\",model=\"{}\",kind=\"{}\"}} {}\n",
-                               e.key.upstream, e.key_label, e.key.model, kind, v);
-    }
+    // The call series (requests, durations, tokens, cost, errors, rate limits): docs/metrics.md.
+    if (registry) registry->render(out);
     return out;
   }
 };
@@ -133,6 +120,8 @@ app::app(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   }
   debug_enabled().store(m.cfg.log.debug);
   m.sinks = sinks_from_config(m.cfg);
+  for (const auto& s : m.sinks)
+    if (const auto* r = dynamic_cast<const metrics::registry*>(s.get())) m.registry = r;
   pipeline::pipeline::options po;
   po.store = m.store.get();
   po.prices = m.prices.get();

@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "metrics/registry.h"
 #include "sinks/datadog_apm/datadog_apm.h"
 #include "sinks/dogstatsd/dogstatsd.h"
+#include "sinks/line_protocol/line_protocol.h"
 #include "sinks/sample_log/sample_log.h"
 
 namespace llmtap {
@@ -64,13 +66,53 @@ void add_datadog_apm(const config& c, std::vector<std::unique_ptr<sinks::sink>>&
   out.push_back(std::make_unique<sinks::datadog_apm_sink>(std::move(o)));
 }
 
+// The registry behind /metrics: always on ([prometheus] picks its labels and series cap).
+void add_metrics_registry(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
+  metrics::registry_options o;
+  o.labels = c.prometheus.labels;
+  o.api_key_label = c.prometheus.api_key_label;
+  o.user_label = c.prometheus.user_label;
+  o.max_series = static_cast<size_t>(c.prometheus.max_series);
+  o.admin_listen = c.proxy.admin_listen;
+  try {
+    out.push_back(std::make_unique<metrics::registry>(std::move(o)));
+  } catch (const std::invalid_argument& e) {
+    throw config_error(e.what());
+  }
+}
+
+// InfluxDB 1.x/2.x or DataKit when line_protocol.url is set.
+void add_line_protocol(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
+  const auto& l = c.line_protocol;
+  if (l.url.empty()) return;
+  sinks::line_protocol_options o;
+  o.url = l.url;
+  o.database = l.database;
+  o.org = l.org;
+  o.bucket = l.bucket;
+  o.token = l.token;
+  o.gzip = l.gzip;
+  o.flush_every = std::chrono::milliseconds(l.flush_ms);
+  o.measurement = l.measurement;
+  o.guance_measurement = l.guance_measurement;
+  o.queue_capacity = static_cast<size_t>(l.queue_capacity);
+  try {
+    o.target = sinks::lp::parse_flavor(l.flavor);
+    out.push_back(std::make_unique<sinks::line_protocol_sink>(std::move(o)));
+  } catch (const std::invalid_argument& e) {
+    throw config_error(e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<sinks::sink>> sinks_from_config(const config& c) {
   std::vector<std::unique_ptr<sinks::sink>> out;
+  add_metrics_registry(c, out);
   add_sample_log(c, out);
   add_dogstatsd(c, out);
   add_datadog_apm(c, out);
+  add_line_protocol(c, out);
   return out;
 }
 

@@ -255,6 +255,7 @@ const std::vector<setting>& settings() {
       bool_setting<&C::line_protocol, &C::line_protocol_section::gzip>("line_protocol", "gzip"),
       int_setting<&C::line_protocol, &C::line_protocol_section::flush_ms>("line_protocol", "flush_ms", 1, 600'000),
       string_setting<&C::line_protocol, &C::line_protocol_section::measurement>("line_protocol", "measurement"),
+      string_setting<&C::line_protocol, &C::line_protocol_section::guance_measurement>("line_protocol", "guance_measurement"),
       int_setting<&C::line_protocol, &C::line_protocol_section::queue_capacity>("line_protocol", "queue_capacity", 1, 1 << 24),
   };
   return all;

@@ -108,6 +108,7 @@ struct config {
     bool gzip = false;
     int64_t flush_ms = 1000;
     std::string measurement = "llmtap";
+    std::string guance_measurement = "openai";  // Guance-compatible points; empty = not sent
     int64_t queue_capacity = 16384;
   } line_protocol;
 

@@ -8,7 +8,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libssl-dev openssl libsimdjson-dev libfmt-dev libtomlplusplus-dev
   libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libutf8proc-dev
-  libcurl4-openssl-dev libpcre2-dev libprotobuf-dev protobuf-compiler
+  libcurl4-openssl-dev libpcre2-dev libprotobuf-dev protobuf-compiler zlib1g-dev
   prometheus influxdb
   python3 man-db groff-base bsdextrautils
   libgtest-dev libgmock-dev libbenchmark-dev clang-format

@@ -37,7 +37,10 @@ void call_tags(line_writer& w, const exchange& x, bool http_status) {
 
 // The fields of Guance's OpenAI integration that carry numbers (floats, as its metric table says).
 void guance_numbers(line_writer& w, const exchange& x) {
-  w.field("create_time", static_cast<double>(x.wall_start_unix_ns) / 1e9);
+  // Unix seconds: whole seconds plus the fraction, so the double is the nearest one to the time.
+  const int64_t ns = x.wall_start_unix_ns;
+  w.field("create_time",
+          static_cast<double>(ns / 1'000'000'000) + static_cast<double>(ns % 1'000'000'000) / 1e9);
   w.field("res_status", static_cast<double>(x.status));
   if (double d = metrics::duration_seconds(x); d >= 0) w.field("response_time", d);
   if (int64_t t = total_tokens(x.usage); t >= 0) w.field("total_tokens", static_cast<double>(t));

@@ -88,7 +88,8 @@ int info(const info_flags& f) {
       agent_detail = r.detail;
     }
   }
-  if (sinks.empty()) out += "  (no exporter configured: see docs/config.md, [datadog] [otlp] [line_protocol] [samples])\n";
+  // /metrics is always served; anything else is configured.
+  if (sinks.size() <= 1) out += "  (no other exporter configured: see docs/config.md, [datadog] [otlp] [line_protocol] [samples])\n";
   if (agent_configured)  // the line ddtrace-run --info prints, for Datadog users' muscle memory
     out += agent_ok ? "  Agent error: None\n" : fmt::format("  Agent error: {}\n", agent_detail);
 

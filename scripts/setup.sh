@@ -94,3 +94,30 @@ if [ ! -s $pri/prices.json ] || [ src/pricing/data/make_prices.js -nt $pri/price
 else
   echo "setup: price table present"
 fi
+
+# OTLP .proto definitions, for the OTLP exporter (src/sinks/otel/): taken from the published npm
+# package @opentelemetry/otlp-grpc-exporter-base@0.30.0 (build/protos/, an older OTLP revision,
+# wire-compatible: it has ScopeSpans/ScopeMetrics/ScopeLogs), its tarball checked against the
+# registry's sha512 integrity before it is unpacked. CMake runs protoc on them.
+otlp=third_party/otlp
+OTLP_PKG=@opentelemetry/otlp-grpc-exporter-base@0.30.0
+OTLP_SHA512=86fuhZ7Z2un3L5Kd7jbH1oEn92v9DD92teErnYRXqYB/qyO61OLxaY6WxH9KOjmbs5CgCdLQ5bvED3wWDe3r7w==
+if [ ! -s $otlp/protos/opentelemetry/proto/trace/v1/trace.proto ]; then
+  echo "setup: fetching the OTLP .proto files ($OTLP_PKG)"
+  rm -rf $otlp && mkdir -p $otlp
+  (cd $otlp && npm pack "$OTLP_PKG" --silent --loglevel=error >/dev/null)
+  got=$(openssl dgst -sha512 -binary $otlp/*.tgz | base64 -w0)
+  if [ "$got" != "$OTLP_SHA512" ]; then
+    echo "setup: FATAL: $OTLP_PKG does not match its pinned sha512 integrity" >&2
+    exit 1
+  fi
+  tar -xzf $otlp/*.tgz -C $otlp package/build/protos
+  mv $otlp/package/build/protos $otlp/protos && rm -rf $otlp/package $otlp/*.tgz
+else
+  echo "setup: OTLP .proto files present"
+fi
+# The OTLP tests decode llmtap's protobuf payloads with protobufjs and the same .proto files.
+if [ ! -d tests/e2e/otlp/node_modules/protobufjs ] || [ tests/e2e/otlp/package-lock.json -nt tests/e2e/otlp/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in tests/e2e/otlp"
+  (cd tests/e2e/otlp && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -9,6 +9,7 @@
 #include "sinks/datadog_apm/datadog_apm.h"
 #include "sinks/dogstatsd/dogstatsd.h"
 #include "sinks/line_protocol/line_protocol.h"
+#include "sinks/otel/otlp_sink.h"
 #include "sinks/sample_log/sample_log.h"
 
 namespace llmtap {
@@ -104,6 +105,44 @@ void add_line_protocol(const config& c, std::vector<std::unique_ptr<sinks::sink>
   }
 }
 
+// (host, port) of an upstream URL, for server.address / server.port on OTLP data.
+std::pair<std::string, int> host_port_of(const std::string& url) {
+  size_t scheme = url.find("://");
+  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  int port = url.rfind("https://", 0) == 0 ? 443 : 80;
+  if (!rest.empty() && rest[0] == '[') {  // [v6]:port
+    size_t close = rest.find(']');
+    if (close == std::string::npos) return {rest, port};
+    if (close + 1 < rest.size() && rest[close + 1] == ':') port = std::atoi(rest.c_str() + close + 2);
+    rest = rest.substr(1, close - 1);
+  } else if (size_t colon = rest.rfind(':'); colon != std::string::npos) {
+    port = std::atoi(rest.c_str() + colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  return {rest, port};
+}
+
+// OTLP/HTTP traces, metrics and logs when otlp.endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
+void add_otlp(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
+  const auto& t = c.otlp;
+  if (t.endpoint.empty()) return;
+  sinks::otlp::sink_options o;
+  o.endpoint = t.endpoint;
+  o.json = t.protocol == "http/json";
+  o.headers = sinks::otlp::parse_headers(t.headers);
+  o.service_name = !t.service_name.empty() ? t.service_name : !c.identity.service.empty() ? c.identity.service : "llmtap";
+  o.resource_attributes = t.resource_attributes;
+  o.metric_interval = std::chrono::milliseconds(t.metric_interval_ms);
+  o.queue_capacity = static_cast<size_t>(t.queue_capacity);
+  o.encode.capture_content = t.capture_content;
+  if (!sinks::otlp::parse_naming(t.semconv, o.encode.names))
+    throw config_error("otlp.semconv must be 1.41 (or latest) or 1.36, got \"" + t.semconv + "\"");
+  o.encode.servers["default"] = host_port_of(c.upstream.url);
+  for (const auto& u : c.named_upstreams) o.encode.servers[u.name] = host_port_of(u.url);
+  out.push_back(std::make_unique<sinks::otlp::otlp_sink>(std::move(o)));
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<sinks::sink>> sinks_from_config(const config& c) {
@@ -113,6 +152,7 @@ std::vector<std::unique_ptr<sinks::sink>> sinks_from_config(const config& c) {
   add_dogstatsd(c, out);
   add_datadog_apm(c, out);
   add_line_protocol(c, out);
+  add_otlp(c, out);
   return out;
 }
 

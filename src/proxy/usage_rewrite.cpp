@@ -22,13 +22,25 @@ struct json_cursor {
     }
     return false;
   }
-  // A string at i; returns its raw contents (escapes left as they are) or false.
+  // A string at i; returns its raw contents (escapes left as they are) or false. Prompts make
+  // most of a request body string contents, so the closing quote is found with memchr: a quote
+  // ends the string when an even number of backslashes precedes it.
   bool string(std::string_view& out) {
     ws();
     if (i >= s.size() || s[i] != '"') return false;
-    size_t start = ++i;
-    while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
-    if (i >= s.size()) return false;
+    const size_t start = ++i;
+    for (;;) {
+      const void* p = std::memchr(s.data() + i, '"', s.size() - i);
+      if (p == nullptr) {
+        i = s.size();
+        return false;
+      }
+      i = static_cast<size_t>(static_cast<const char*>(p) - s.data());
+      size_t backslashes = 0;
+      while (i - backslashes > start && s[i - backslashes - 1] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) break;
+      ++i;  // an escaped quote
+    }
     out = s.substr(start, i - start);
     ++i;
     return true;
@@ -123,6 +135,9 @@ bool read_stream_options(json_cursor& c, stream_options_info& so) {
 }  // namespace
 
 bool add_include_usage(std::string_view body, std::string& out) {
+  // Most requests are not streamed, and SDKs leave "stream" out unless it is set. Keys are
+  // compared raw below, so a body without these bytes cannot have the flag: skip the scan.
+  if (body.find("\"stream\"") == std::string_view::npos) return false;
   json_cursor c{body};
   if (!c.eat('{')) return false;
   bool stream = false;

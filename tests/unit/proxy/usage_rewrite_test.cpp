@@ -42,6 +42,21 @@ TEST(AddIncludeUsage, LeavesOtherBodiesAlone) {
   EXPECT_EQ(rewrite(""), "(no change)");
 }
 
+// Strings are skipped by looking for their closing quote: escaped quotes and backslashes inside
+// them must neither end them early nor hide the quote that does end them.
+TEST(AddIncludeUsage, EscapesInsideStringsBeforeTheFlag) {
+  EXPECT_EQ(rewrite(R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true})"),
+            R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true,"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(rewrite(R"({"content":"\\\\","stream":true})"),
+            R"({"content":"\\\\","stream":true,"stream_options":{"include_usage":true}})");
+  // an escaped quote followed by text that looks like the flag stays inside the string
+  EXPECT_EQ(rewrite(R"({"content":"\",\"stream\":true,\"","stream":false})"), "(no change)");
+  // a string that never ends (its last quote is escaped)
+  EXPECT_EQ(rewrite(R"({"stream":true,"content":"never ends \"})"), "(no change)");
+  // the key spelled with an escape is not matched (keys are compared raw), as before
+  EXPECT_EQ(rewrite(R"({"\u0073tream":true})"), "(no change)");
+}
+
 const std::string kStream =
     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"

@@ -3,6 +3,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench}
 BUILD=${BUILD:-$ROOT/build/bench}   # Release build with -DLLMTAP_BENCH=ON
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac  # relative to the repository
 JOBS=${JOBS:-$(nproc)}              # build parallelism (use 1 on a machine others build on)
 CLIENT_CPUS=${CLIENT_CPUS:-0}       # load generators and clients
 SERVER_CPUS=${SERVER_CPUS:-1}       # the mock and the proxy under test (as the shared harness pins them)

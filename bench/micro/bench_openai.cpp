@@ -29,15 +29,20 @@ void BM_sse_framer(benchmark::State& state) {
 }
 BENCHMARK(BM_sse_framer)->Arg(1 << 20)->Arg(330)->Arg(64);
 
+// The content test the worker runs on each event until the first token: arg 0 = the role-only
+// first chunk (no content: every key is looked for), 1 = the first chunk with text.
 void BM_event_has_content(benchmark::State& state) {
   const std::string body = chat_stream(1, false);
-  // the second event carries text
   std::string_view data = body;
-  data.remove_prefix(data.find("\n\ndata: ") + 8);
+  data.remove_prefix(6);  // "data: "
+  if (state.range(0) == 1) data.remove_prefix(data.find("\n\ndata: ") + 8);
   data = data.substr(0, data.find("\n\n"));
-  for (auto _ : state) benchmark::DoNotOptimize(openai::event_has_content({}, data));
+  bool has = false;
+  for (auto _ : state) benchmark::DoNotOptimize(has = openai::event_has_content({}, data));
+  if (has != (state.range(0) == 1)) state.SkipWithError("wrong answer");
+  state.SetLabel(state.range(0) ? "text chunk" : "role chunk");
 }
-BENCHMARK(BM_event_has_content);
+BENCHMARK(BM_event_has_content)->Arg(0)->Arg(1);
 
 // What the worker does per streamed call after relaying each read: frame, keep the first/last
 // events, copy content payloads for estimation. A fresh exchange each time, as in the proxy

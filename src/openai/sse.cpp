@@ -83,12 +83,9 @@ bool is_content_event(std::string_view t) {
          t == "transcript.text.delta" || t == "speech.audio.delta";
 }
 
-// The value of the first "type" key, without unescaping: event type names need none.
-std::string_view first_type(std::string_view data) {
-  constexpr std::string_view key = "\"type\"";
-  size_t p = data.find(key);
-  if (p == std::string_view::npos) return {};
-  p += key.size();
+// A "type" value at `p` (just past the key's closing quote), without unescaping: event type
+// names need none. Empty when the key is not followed by ':' and a string.
+std::string_view type_value_at(std::string_view data, size_t p) {
   while (p < data.size() && is_space(data[p])) ++p;
   if (p >= data.size() || data[p] != ':') return {};
   ++p;
@@ -100,34 +97,65 @@ std::string_view first_type(std::string_view data) {
   return data.substr(p, end - p);
 }
 
-// True when some occurrence of `key` (quoted, e.g. "\"content\"") has a non-empty string,
-// array or object value; "", null, [] and {} are not content.
-bool has_nonempty_value(std::string_view data, std::string_view key) {
-  size_t from = 0;
-  while (true) {
-    size_t p = data.find(key, from);
-    if (p == std::string_view::npos) return false;
-    p += key.size();
-    from = p;
-    while (p < data.size() && is_space(data[p])) ++p;
-    if (p >= data.size() || data[p] != ':') continue;  // a value that merely equals the key
-    ++p;
-    while (p < data.size() && is_space(data[p])) ++p;
-    if (p >= data.size()) return false;
-    const char open = data[p];
-    char close = 0;
-    if (open == '"')
-      close = '"';
-    else if (open == '[')
-      close = ']';
-    else if (open == '{')
-      close = '}';
-    else
-      continue;  // null, numbers, booleans
-    ++p;
-    while (open != '"' && p < data.size() && is_space(data[p])) ++p;
-    if (p < data.size() && data[p] != close) return true;
+// `p` is just past a key (its closing quote): true when a ':' and a non-empty string, array or
+// object follow; "", null, [] and {} are not content, nor is a value that merely equals a key.
+bool nonempty_value_at(std::string_view data, size_t p) {
+  while (p < data.size() && is_space(data[p])) ++p;
+  if (p >= data.size() || data[p] != ':') return false;
+  ++p;
+  while (p < data.size() && is_space(data[p])) ++p;
+  if (p >= data.size()) return false;
+  const char open = data[p];
+  char close = 0;
+  if (open == '"')
+    close = '"';
+  else if (open == '[')
+    close = ']';
+  else if (open == '{')
+    close = '}';
+  else
+    return false;  // null, numbers, booleans
+  ++p;
+  while (open != '"' && p < data.size() && is_space(data[p])) ++p;
+  return p < data.size() && data[p] != close;
+}
+
+// Keys whose non-empty value is generated text in a chat/completions or completions chunk.
+constexpr std::string_view kContentKeys[] = {"content", "text", "tool_calls", "refusal",
+                                             "reasoning_content", "reasoning", "function_call"};
+
+// The test for events without an event name, in one pass from quote to quote (the first version
+// searched the whole payload once per key: the role-only first chunk, which has none of them
+// filled, was read eight times). Decides as that version did:
+//   1. the first "type" key names a Responses/audio event when its value is dotted: that decides;
+//   2. otherwise, any occurrence of a content key with a non-empty value means content.
+bool data_has_content(std::string_view data) {
+  bool content = false, type_seen = false;
+  for (size_t from = 0; from < data.size();) {
+    const void* q = std::memchr(data.data() + from, '"', data.size() - from);
+    if (q == nullptr) break;
+    const size_t i = static_cast<size_t>(static_cast<const char*>(q) - data.data());
+    from = i + 1;
+    const std::string_view rest = data.substr(i + 1);
+    if (!type_seen && rest.starts_with("type\"")) {
+      type_seen = true;
+      std::string_view t = type_value_at(data, i + 6);
+      if (t.find('.') != std::string_view::npos) return is_content_event(t);
+      if (content) return true;
+      continue;
+    }
+    if (content || rest.empty()) continue;  // only the first "type" can still change the answer
+    const char c = rest[0];
+    if (c != 'c' && c != 't' && c != 'r' && c != 'f') continue;
+    for (std::string_view key : kContentKeys) {
+      if (rest.size() > key.size() && rest[key.size()] == '"' && rest.starts_with(key)) {
+        content = nonempty_value_at(data, i + 2 + key.size());
+        if (content && type_seen) return true;
+        break;  // at most one key ends with a quote here
+      }
+    }
   }
+  return content;
 }
 
 }  // namespace
@@ -135,20 +163,10 @@ bool has_nonempty_value(std::string_view data, std::string_view key) {
 bool event_has_content(std::string_view event_name, std::string_view data) {
   if (!event_name.empty() && event_name != "message") return is_content_event(event_name);
   // Dotted "type" values name Responses/audio events; chat chunks only nest undotted ones
-  // ("function") inside tool_calls.
-  if (std::string_view t = first_type(data); t.find('.') != std::string_view::npos) {
-    return is_content_event(t);
-  }
-  // chat.completion.chunk / text_completion: generated text sits in choices[].delta or
-  // choices[].text; the usage chunk and role-only first chunk carry none of these keys filled.
-  for (std::string_view key :
-       {std::string_view("\"content\""), std::string_view("\"text\""),
-        std::string_view("\"tool_calls\""), std::string_view("\"refusal\""),
-        std::string_view("\"reasoning_content\""), std::string_view("\"reasoning\""),
-        std::string_view("\"function_call\"")}) {
-    if (has_nonempty_value(data, key)) return true;
-  }
-  return false;
+  // ("function") inside tool_calls. chat.completion.chunk / text_completion: generated text sits
+  // in choices[].delta or choices[].text; the usage chunk and the role-only first chunk carry
+  // none of these keys filled.
+  return data_has_content(data);
 }
 
 }  // namespace llmtap::openai

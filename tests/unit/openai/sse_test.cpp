@@ -221,6 +221,23 @@ TEST(EventHasContent, ChatChunks) {
   EXPECT_FALSE(event_has_content("", R"({"type":"ping"})"));
 }
 
+// The keys are looked for in one pass: every occurrence of every key counts, a key's name as a
+// value or as the start of a longer key does not.
+TEST(EventHasContent, EveryOccurrenceOfEveryKey) {
+  EXPECT_TRUE(event_has_content(
+      "", R"({"choices":[{"index":0,"delta":{"content":""}},{"index":1,"delta":{"content":"x"}}]})"));
+  EXPECT_TRUE(event_has_content("", R"({"choices":[{"delta":{"content":null,"reasoning":"Hmm"}}]})"));
+  EXPECT_TRUE(event_has_content("", R"({"choices":[{"delta":{"function_call":{"name":"f"}}}]})"));
+  EXPECT_FALSE(event_has_content("", R"({"note":"content","choices":[{"delta":{"text" : ""}}]})"));
+  EXPECT_FALSE(event_has_content("", R"({"usage":{"reasoning_tokens":5,"text_tokens":3}})"));
+  EXPECT_FALSE(event_has_content("", R"({"choices":[{"delta":{"tool_calls":[ ],"refusal":{ }}}]})"));
+  EXPECT_FALSE(event_has_content("", R"({"choices":[{"delta":{"content")"));  // cut short
+  // The first "type" decides even when it comes after the content keys.
+  EXPECT_FALSE(event_has_content("", R"({"delta":{"content":"x"},"type":"response.output_text.done"})"));
+  EXPECT_TRUE(event_has_content("", R"({"delta":{"content":"x"},"type":"function"})"));
+  EXPECT_TRUE(event_has_content("", R"({"text":"x","type":"response.output_text.delta"})"));
+}
+
 TEST(EventHasContent, ResponsesEvents) {
   EXPECT_TRUE(event_has_content("response.output_text.delta", R"({"delta":"Hi"})"));
   EXPECT_TRUE(event_has_content("response.refusal.delta", "{}"));

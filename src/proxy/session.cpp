@@ -39,6 +39,21 @@ void append_capped(capture& c, std::string_view bytes, size_t cap) {
   c.bytes.append(bytes.data(), std::min(room, bytes.size()));
 }
 
+// One SSE payload and its separator into the stream capture, with one size check. The first one
+// reserves room for a typical stream (an 18-event chat answer is ~6 KB), so the capture is not
+// regrown from 15 bytes by doubling, copying what it holds each time.
+constexpr size_t kStreamCaptureStart = 8 * 1024;
+void append_event_capped(capture& c, std::string_view payload, size_t cap) {
+  if (c.bytes.capacity() < kStreamCaptureStart) c.bytes.reserve(std::min(cap, kStreamCaptureStart));
+  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
+  if (payload.size() + 1 > room) {
+    c.truncated = true;
+    c.bytes.append(payload.data(), std::min(room, payload.size()));
+    return;
+  }
+  c.bytes.append(payload.data(), payload.size()).push_back(kRecordSeparator);
+}
+
 template <class Stream, class Buffers>
 auto write_all(Stream& s, const Buffers& b) {
   return net::async_write(s, b, kTuple);
@@ -528,8 +543,7 @@ class session {
             if (!openai::event_has_content(ev.event, ev.data)) return;
             x.t.first_token = mono_ns();
           }
-          append_capped(x.stream_content, ev.data, cap);
-          append_capped(x.stream_content, std::string_view(&kRecordSeparator, 1), cap);
+          append_event_capped(x.stream_content, ev.data, cap);
         });
         if (filter) filter_.feed(b, filtered_);
       };

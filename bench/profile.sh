@@ -2,21 +2,26 @@
 # Profiles of llmtap with full capture serving the shared harness's fixtures from its nginx mock:
 #   callgrind  instructions per call (all of llmtap's threads: worker, pipeline, store, sinks),
 #              over CALLS sequential calls after WARM calls, JSON and SSE; nginx proxy_pass under
-#              callgrind the same way as the anchor. Instruction counts repeat from run to run on
-#              this shared machine; times do not. User-space instructions only: the kernel's
-#              share (syscalls, loopback TCP) is not in them.
+#              callgrind as the anchor. Every call carries a traceparent whose trace id depends
+#              only on its index (bench_client --trace), so the same 10% are sampled each time.
+#              Instruction counts repeat from run to run on this shared machine; times do not.
+#              User-space instructions only: the kernel's share (syscalls, loopback TCP) is not
+#              in them.
 #   perf       `perf record -e cpu-clock --call-graph dwarf` on llmtap under wrk load (c = 16,
 #              PERF_S seconds; hardware counters are not available in this VM), JSON and SSE:
 #              where the CPU time goes, by thread entry point and by function, kernel included.
 # Output: OUT/profile.md (the summary) and the full annotate/report texts next to it.
 #   bench/profile.sh
 #   CALLS=5000 PERF_S=10 TOOLS="callgrind perf" bench/profile.sh
+#   TOOLS=callgrind MODES=sse CG_TARGETS=llmtap bench/profile.sh    # one figure, ~1 minute
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 CALLS=${CALLS:-3000}
 WARM=${WARM:-300}
 PERF_S=${PERF_S:-10}
 TOOLS=${TOOLS:-"callgrind perf"}
+MODES=${MODES:-"json sse"}
+CG_TARGETS=${CG_TARGETS:-"llmtap nginx"}  # what callgrind measures
 LLMTAP_CONFIG=${LLMTAP_CONFIG:-full}   # full | store (no metrics, no samples)
 [ "${SKIP_BUILD:-0}" = 1 ] || build_bench
 OUT=${OUT:-$ROOT/bench/results/$(date -u +%F-%H%M)-profile}
@@ -48,7 +53,7 @@ cg_calls() {
   taskset -c "$CLIENT_CPUS" "$CLIENT" seq --target "127.0.0.1:$port" --body "$(body_of "$mode")" --n "$WARM" --warmup 0 >/dev/null
   sleep 3
   callgrind_control -z "$pid" >/dev/null
-  taskset -c "$CLIENT_CPUS" "$CLIENT" seq --target "127.0.0.1:$port" --body "$(body_of "$mode")" --n "$CALLS" --warmup 0 \
+  taskset -c "$CLIENT_CPUS" "$CLIENT" seq --target "127.0.0.1:$port" --body "$(body_of "$mode")" --n "$CALLS" --warmup 0 --trace \
     >"$OUT/cg-$name-$mode.client.json"
   sleep 4  # the pipeline's 50 ms wait, the store's batch wait, DogStatsD's flush, under valgrind
   callgrind_control -d "cg-$name-$mode" "$pid" >/dev/null
@@ -71,8 +76,8 @@ summarize_cg() {  # summarize_cg NAME MODE: per-call totals and the top function
 if [[ " $TOOLS " == *" callgrind "* ]]; then
   mkdir -p "$DATA/cg"
   : >"$OUT/cg-totals.txt"
-  for mode in json sse; do
-    # llmtap
+  for mode in $MODES; do
+   if [[ " $CG_TARGETS " == *" llmtap "* ]]; then
     port=$(free_port)
     mkdir -p "$DATA/store-$port"
     ( cd "$DATA/cg" && exec taskset -c "$SERVER_CPUS" valgrind --tool=callgrind --separate-threads=no \
@@ -85,18 +90,21 @@ if [[ " $TOOLS " == *" callgrind "* ]]; then
     for f in "$DATA"/cg/callgrind.out.$vpid.*; do grep -q "cg-llmtap-$mode" "$f" && mv "$f" "$DATA/cg/callgrind.out.cg-llmtap-$mode"; done
     rm -f "$DATA"/cg/callgrind.out."$vpid"
     summarize_cg llmtap "$mode"
+   fi
+   if [[ " $CG_TARGETS " == *" nginx "* ]]; then
     # nginx proxy_pass (the harness's config). Its idle worker sleeps in epoll_wait, where
     # callgrind_control cannot reach it; so nginx is counted by difference instead: one run of
     # WARM calls and one of WARM + CALLS calls, each dumped when nginx exits.
     for n in "$WARM" $((WARM + CALLS)); do
       rm -rf "$DATA/cgn" && mkdir -p "$DATA/cgn"
+      chmod 755 "$DATA" && chmod 777 "$DATA/cgn"  # nginx's worker runs as nobody and writes its dump here
       ( cd "$DATA/cgn" && render_simple "$BENCH_DIR/conf/proxy-nginx.conf.in" "$WORK/proxy-nginx.conf" >/dev/null &&
         exec taskset -c "$SERVER_CPUS" valgrind --tool=callgrind --callgrind-out-file="$DATA/cgn/callgrind.out.%p" \
           nginx -p "$WORK/run" -c "$WORK/proxy-nginx.conf" ) >"$DATA/cg-nginx.log" 2>&1 &
       npid=$!; BENCH_PIDS+=("$npid")
       wait_up "http://127.0.0.1:$NGINX_PROXY_PORT/health" 120 || bdie "nginx under valgrind did not start"
       taskset -c "$CLIENT_CPUS" "$CLIENT" seq --target "127.0.0.1:$NGINX_PROXY_PORT" --body "$(body_of "$mode")" --n "$n" \
-        --warmup 0 >"$OUT/cg-nginx-$mode.client.json"
+        --warmup 0 --trace >"$OUT/cg-nginx-$mode.client.json"
       sleep 1
       bg_stop "$npid"
       sleep 1
@@ -107,6 +115,7 @@ if [[ " $TOOLS " == *" callgrind "* ]]; then
       echo "$n $sum" >>"$DATA/nginx-$mode.runs"
       [ "$n" -gt "$WARM" ] && cp "$(ls -S "$DATA"/cgn/callgrind.out.* | head -1)" "$DATA/cg/callgrind.out.cg-nginx-$mode.full"
     done
+    cp "$DATA/nginx-$mode.runs" "$OUT/cg-nginx-$mode.runs"
     read -r n1 s1 < <(head -1 "$DATA/nginx-$mode.runs")
     read -r n2 s2 < <(tail -1 "$DATA/nginx-$mode.runs")
     echo "nginx $mode $((n2 - n1)) $((s2 - s1))" >>"$OUT/cg-totals.txt"
@@ -114,11 +123,12 @@ if [[ " $TOOLS " == *" callgrind "* ]]; then
     f=$DATA/cg/callgrind.out.cg-nginx-$mode.full
     callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n '1,120p' >"$OUT/cg-nginx-$mode.inclusive.txt"
     callgrind_annotate "$f" 2>/dev/null | sed -n '1,80p' >"$OUT/cg-nginx-$mode.self.txt"
+   fi
   done
 fi
 
 if [[ " $TOOLS " == *" perf "* ]]; then
-  for mode in json sse; do
+  for mode in $MODES; do
     port=$(free_port)
     mkdir -p "$DATA/store-$port"
     bg_start "$DATA/llmtap-perf" taskset -c "$SERVER_CPUS" $(llmtap_cmd "$port")
@@ -154,7 +164,7 @@ fi
         printf "| %s | %s | %.0f | %.2f |\n", n, m, ir[n " " m], ("nginx " m) in ir ? ir[n " " m] / ir["nginx " m] : 0 }' "$OUT/cg-totals.txt" | sort
     echo
   fi
-  for mode in json sse; do
+  for mode in $MODES; do
     [ -s "$OUT/perf-$mode.self.txt" ] || continue
     echo "perf, $mode, c = 16 ($(cat "$OUT/perf-$mode.wrk.txt" | grep -o 'rps=[0-9.]*')): the functions with the most CPU time (self):"
     echo

@@ -42,6 +42,7 @@ int64_t now_ns() {
 struct options {
   std::string mode, host = "127.0.0.1", path = "/v1/chat/completions", body_file;
   int port = 0, n = 100, warmup = 20, timeout_s = 60;
+  bool trace = false;  // a W3C traceparent per call, its trace id derived from the call's index
   std::vector<std::string> headers;
 };
 
@@ -51,7 +52,7 @@ struct options {
 }
 
 options parse(int argc, char** argv) {
-  if (argc < 2) die("usage: bench_client seq|hold|drain --target HOST:PORT [--body FILE] [--n N] [--warmup N] [--header 'K: V']... [--path P] [--timeout S]");
+  if (argc < 2) die("usage: bench_client seq|hold|drain --target HOST:PORT [--body FILE] [--n N] [--warmup N] [--header 'K: V']... [--path P] [--timeout S] [--trace]");
   options o;
   o.mode = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -73,6 +74,7 @@ options parse(int argc, char** argv) {
     else if (a == "--header") o.headers.push_back(val());
     else if (a == "--path") o.path = val();
     else if (a == "--timeout") o.timeout_s = std::atoi(val().c_str());
+    else if (a == "--trace") o.trace = true;
     else die("unknown argument " + a);
   }
   if (o.port <= 0) die("--target HOST:PORT (or --port for drain) is required");
@@ -91,6 +93,24 @@ std::string request_bytes(const options& o) {
   for (const auto& h : o.headers) r += h + "\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   return r;
+}
+
+// The same request with a traceparent whose trace id is a function of `i` alone: llmtap samples
+// on the trace id, so with --trace the same calls are sampled in every run (repeatable
+// instruction counts under callgrind).
+std::string with_trace(const std::string& req, uint64_t i) {
+  auto mix = [](uint64_t z) {
+    z += 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+  };
+  char h[96];
+  std::snprintf(h, sizeof h, "traceparent: 00-%016llx%016llx-%016llx-01\r\n",
+                static_cast<unsigned long long>(mix(i) | 1), static_cast<unsigned long long>(mix(i + (1ull << 40)) | 1),
+                static_cast<unsigned long long>(mix(i + (2ull << 40)) | 1));
+  size_t at = req.find("\r\n") + 2;
+  return req.substr(0, at) + h + req.substr(at);
 }
 
 int connect_to(const options& o, bool nonblocking) {
@@ -138,8 +158,9 @@ int run_seq(const options& o) {
   std::vector<char> buf(64 * 1024);
   for (int i = 0; i < o.warmup + o.n; ++i) {
     response_reader rr;
+    const std::string traced = o.trace ? with_trace(req, static_cast<uint64_t>(i)) : std::string();
     int64_t t0 = now_ns(), tfb = 0, tft = 0, last_event = 0;
-    if (!write_all(fd, req)) { ++errors; break; }
+    if (!write_all(fd, o.trace ? traced : req)) { ++errors; break; }
     bool ok = true;
     std::vector<double> my_gaps;
     while (!rr.done()) {

@@ -7,7 +7,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac  # relative to the repositor
 JOBS=${JOBS:-$(nproc)}              # build parallelism (use 1 on a machine others build on)
 CLIENT_CPUS=${CLIENT_CPUS:-0}       # load generators and clients
 SERVER_CPUS=${SERVER_CPUS:-1}       # the mock and the proxy under test (as the shared harness pins them)
-LLMTAP=$BUILD/llmtap
+LLMTAP=${LLMTAP_BIN:-$BUILD/llmtap}  # LLMTAP_BIN: measure another binary (an A/B)
 CLIENT=$BUILD/bench/bench_client
 
 blog() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -2,11 +2,9 @@
 // trace API's headers, retries with backoff, drops counted, and check() on /info.
 #include "sinks/datadog_apm/datadog_apm.h"
 
+#include "http_test_server.h"
+
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <deque>
@@ -21,101 +19,35 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct request {
-  std::string method, path, head, body;
-};
+using request = test::http_request;
 
-// One request per connection (Connection: close); answers from the script, then with `fallback`.
+// Answers from the script, then with `fallback`.
 class scripted_server {
  public:
-  scripted_server() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-    thread_ = std::thread([this] { run(); });
-  }
-  ~scripted_server() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
+  scripted_server() : server_([this](const request&) { return next(); }), url(server_.url) {}
   void script(int status, std::string body = "{}") {
     std::lock_guard l(mu_);
     script_.push_back({status, std::move(body)});
   }
-  std::vector<request> requests() {
-    std::lock_guard l(mu_);
-    return seen_;
-  }
-  std::string url;
+  std::vector<request> requests() { return server_.requests(); }
   std::pair<int, std::string> fallback{200, R"({"rate_by_service":{}})"};
 
  private:
-  void run() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      serve(c);
-      ::close(c);
+  test::http_answer next() {
+    std::lock_guard l(mu_);
+    std::pair<int, std::string> a = fallback;
+    if (!script_.empty()) {
+      a = script_.front();
+      script_.pop_front();
     }
+    return {a.first, "Content-Type: application/json\r\n", a.second};
   }
-  void serve(int c) {
-    std::string in;
-    char buf[65536];
-    size_t head_end;
-    while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    request r;
-    r.head = in.substr(0, head_end);
-    r.method = r.head.substr(0, r.head.find(' '));
-    r.path = r.head.substr(r.method.size() + 1,
-                           r.head.find(' ', r.method.size() + 1) - r.method.size() - 1);
-    size_t length = 0;
-    if (auto p = r.head.find("Content-Length: "); p != std::string::npos)
-      length = std::stoul(r.head.substr(p + 16));
-    r.body = in.substr(head_end + 4);
-    while (r.body.size() < length) {
-      ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      r.body.append(buf, static_cast<size_t>(n));
-    }
-    std::pair<int, std::string> answer;
-    {
-      std::lock_guard l(mu_);
-      seen_.push_back(r);
-      if (!script_.empty()) {
-        answer = script_.front();
-        script_.pop_front();
-      } else {
-        answer = fallback;
-      }
-    }
-    std::string out = "HTTP/1.1 " + std::to_string(answer.first) +
-                      " X\r\nContent-Type: application/json\r\nContent-Length: " +
-                      std::to_string(answer.second.size()) + "\r\nConnection: close\r\n\r\n" +
-                      answer.second;
-    ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
-  }
-
-  int fd_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::deque<std::pair<int, std::string>> script_;
-  std::vector<request> seen_;
+  test::http_server server_;  // last: its thread stops before the script goes away
+
+ public:
+  std::string url;
 };
 
 std::shared_ptr<const exchange> call(uint64_t span) {
@@ -154,7 +86,7 @@ TEST(DatadogApmSink, BatchesSpansIntoOneV04Payload) {
   auto reqs = agent.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "POST");
-  EXPECT_EQ(reqs[0].path, "/v0.4/traces");
+  EXPECT_EQ(reqs[0].target, "/v0.4/traces");
   EXPECT_NE(reqs[0].head.find("Content-Type: application/msgpack"), std::string::npos);
   EXPECT_NE(reqs[0].head.find("X-Datadog-Trace-Count: 5"), std::string::npos);
   EXPECT_NE(reqs[0].head.find("Datadog-Meta-Tracer-Version: 9.9.9"), std::string::npos);
@@ -231,7 +163,7 @@ TEST(DatadogApmSink, CheckReadsTheAgentsInfo) {
   EXPECT_EQ(c.detail, "Datadog Agent 7.52.0 at " + agent.url + " (from /info), spans to " +
                           agent.url + "/v0.4/traces");
   EXPECT_EQ(agent.requests()[0].method, "GET");
-  EXPECT_EQ(agent.requests()[0].path, "/info");
+  EXPECT_EQ(agent.requests()[0].target, "/info");
   c = s.check();
   EXPECT_FALSE(c.ok);
   EXPECT_NE(c.detail.find("does not list /v0.4/traces"), std::string::npos) << c.detail;

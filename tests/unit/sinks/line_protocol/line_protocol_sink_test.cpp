@@ -2,9 +2,10 @@
 // and headers of each flavor, gzip, batching, retries, drops counted, and check().
 #include "sinks/line_protocol/line_protocol.h"
 
+#include "http_test_server.h"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -20,95 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct request {
-  std::string method, target, head, body;
-  bool has_header(const std::string& line) const {
-    return head.find("\r\n" + line + "\r\n") != std::string::npos;
-  }
-};
-struct answer {
-  int status = 204;
-  std::string headers;  // extra lines, each ending in \r\n
-  std::string body;
-};
-
-// One request per connection (Connection: close), answered by `reply`.
-class http_server {
- public:
-  explicit http_server(std::function<answer(const request&)> reply) : reply_(std::move(reply)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 50) <= 0) continue;
-        int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) continue;
-        serve(c);
-        ::close(c);
-      }
-    });
-  }
-  ~http_server() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  std::vector<request> requests() {
-    std::lock_guard l(mu_);
-    return seen_;
-  }
-  std::string url;
-
- private:
-  void serve(int c) {
-    std::string in;
-    char buf[65536];
-    size_t end;
-    while ((end = in.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    request r;
-    r.head = in.substr(0, end + 2);
-    r.method = r.head.substr(0, r.head.find(' '));
-    r.target = r.head.substr(r.method.size() + 1,
-                             r.head.find(' ', r.method.size() + 1) - r.method.size() - 1);
-    size_t length = 0;
-    if (auto p = r.head.find("Content-Length: "); p != std::string::npos)
-      length = std::stoul(r.head.substr(p + 16));
-    r.body = in.substr(end + 4);
-    while (r.body.size() < length) {
-      ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      r.body.append(buf, static_cast<size_t>(n));
-    }
-    answer a = reply_(r);
-    {
-      std::lock_guard l(mu_);
-      seen_.push_back(r);
-    }
-    std::string out = "HTTP/1.1 " + std::to_string(a.status) + " X\r\n" + a.headers +
-                      "Content-Length: " + std::to_string(a.body.size()) +
-                      "\r\nConnection: close\r\n\r\n" + a.body;
-    ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
-  }
-
-  std::function<answer(const request&)> reply_;
-  int fd_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<request> seen_;
-};
+using request = test::http_request;
+using answer = test::http_answer;
+using test::http_server;
 
 std::string gunzip(const std::string& in) {
   z_stream zs{};

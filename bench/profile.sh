@@ -165,6 +165,13 @@ fi
     echo
   fi
   for mode in $MODES; do
+    [ -s "$OUT/cg-llmtap-$mode.inclusive.txt" ] || continue
+    echo "Where llmtap's instructions go, $mode (callgrind, inclusive, per call):"
+    echo
+    "$ROOT/bench/lib/cg_breakdown.sh" "$OUT/cg-llmtap-$mode.inclusive.txt" "$CALLS"
+    echo
+  done
+  for mode in $MODES; do
     [ -s "$OUT/perf-$mode.self.txt" ] || continue
     echo "perf, $mode, c = 16 ($(cat "$OUT/perf-$mode.wrk.txt" | grep -o 'rps=[0-9.]*')): the functions with the most CPU time (self):"
     echo

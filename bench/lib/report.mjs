@@ -11,7 +11,7 @@ const dir = process.argv[2];
 const read = (p) => (existsSync(join(dir, p)) ? readFileSync(join(dir, p), 'utf8') : null);
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const sgn = (x, d = 0) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(d) : 'n/a');
-const verdict = (ok) => (ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
+const verdict = (ok) => (ok === undefined ? 'no bar' : ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
 
 // ---- proxy rows: per repetition, llmtap vs its anchors
 const raw = read('proxy/raw.tsv');
@@ -30,6 +30,10 @@ const modes = [...new Set(rows.map((r) => r.mode))];
 const reps = new Set(rows.map((r) => r.rep)).size;
 
 const bars = [];
+// the other proxies of the run, for context: "HAProxy x; Portkey y; direct (the mock) z"
+const others = (mode, c, f, show) => ['haproxy', 'portkey', 'direct']
+  .map((t) => [t, median(pick(mode, c, t).map(f))]).filter(([, v]) => Number.isFinite(v))
+  .map(([t, v]) => `${t === 'haproxy' ? 'HAProxy' : t === 'portkey' ? 'Portkey' : 'direct (mock)'} ${show(v)}`).join('; ');
 const bar = (name, figure, anchor, ok, note = '') => bars.push({ name, figure, anchor, ok, note });
 
 // 1. CPU per call
@@ -39,21 +43,23 @@ for (const mode of modes) {
     const l = median(pick(mode, c, 'llmtap').map((r) => r.cpu));
     const n = median(pick(mode, c, 'nginx').map((r) => r.cpu));
     if (!Number.isFinite(ratio)) continue;
-    bar(`CPU time per call, ${mode}, ${c} conns: ≤ 1.5× nginx`, `${fmt(l)} µs (${fmt(ratio, 2)}×)`, `nginx ${fmt(n)} µs`, ratio <= 1.5);
+    bar(`CPU time per call, ${mode}, ${c} conns: ≤ 1.5× nginx`, `${fmt(l)} µs (${fmt(ratio, 2)}×)`, `nginx ${fmt(n)} µs; ${others(mode, c, (r) => r.cpu, (x) => `${fmt(x)} µs`)}`, ratio <= 1.5);
   }
 }
 // 2. added p50 at 1 connection
 for (const mode of modes) {
   const d = median(paired(mode, 1, 'llmtap', 'direct', (a, b) => a.p50 - b.p50));
   const dn = median(paired(mode, 1, 'nginx', 'direct', (a, b) => a.p50 - b.p50));
-  if (Number.isFinite(d)) bar(`added p50 latency, ${mode}, 1 conn: ≤ 100 µs`, `${sgn(d)} µs`, `direct ${fmt(median(pick(mode, 1, 'direct').map((r) => r.p50)), 0)} µs; nginx ${sgn(dn)} µs`, d <= 100);
+  const dh = median(paired(mode, 1, 'haproxy', 'direct', (a, b) => a.p50 - b.p50));
+  const dp = median(paired(mode, 1, 'portkey', 'direct', (a, b) => a.p50 - b.p50));
+  if (Number.isFinite(d)) bar(`added p50 latency, ${mode}, 1 conn: ≤ 100 µs`, `${sgn(d)} µs`, `direct ${fmt(median(pick(mode, 1, 'direct').map((r) => r.p50)), 0)} µs; nginx ${sgn(dn)} µs; HAProxy ${sgn(dh)} µs; Portkey ${sgn(dp)} µs`, d <= 100);
 }
 // 3. streaming TTFT
 const st = read('streaming/streaming.tsv') ? summarize(loadStreaming(join(dir, 'streaming/streaming.tsv'))) : null;
 if (st) {
   for (const [pass, ts] of Object.entries(st)) {
     if (!ts.llmtap) continue;
-    const n = ts.nginx ? `nginx ${sgn(ts.nginx.ttft_added)} µs` : '';
+    const n = ['nginx', 'haproxy', 'portkey'].filter((t) => ts[t]).map((t) => `${t} ${sgn(ts[t].ttft_added)} µs`).join('; ');
     bar(`added time to first token p50 (${pass === 'delay0' ? 'no upstream delay' : pass.replace('delay', '') + ' ms between events'}): ≤ 50 µs`,
       `${sgn(ts.llmtap.ttft_added)} µs`, `direct TTFT ${fmt(ts.direct.ttft, 0)} µs; ${n}`, ts.llmtap.ttft_added <= 50,
       pass === 'delay0' ? '' : 'nginx echo_sleep timers (ms) add noise to this pass');
@@ -61,7 +67,7 @@ if (st) {
   for (const [pass, ts] of Object.entries(st)) {
     if (pass === 'delay0' || !ts.llmtap) continue;
     bar(`added inter-chunk delay p50 (${pass.replace('delay', '')} ms between events)`, `${sgn(ts.llmtap.gap_added, 1)} µs`,
-      `direct gap ${fmt(ts.direct.gap, 0)} µs; nginx ${sgn(ts.nginx?.gap_added, 1)} µs`, null, 'no bar; reported');
+      `direct gap ${fmt(ts.direct.gap, 0)} µs; nginx ${sgn(ts.nginx?.gap_added, 1)} µs`, undefined, '');
   }
 } else bar('added time to first token p50: ≤ 50 µs', '', '', null);
 // 4. throughput at 64 connections
@@ -70,7 +76,7 @@ for (const mode of modes) {
   const ratio = median(paired(mode, 64, 'llmtap', 'nginx', (a, b) => a.rps / b.rps));
   if (!Number.isFinite(ratio)) continue;
   bar(`throughput, ${mode}, 64 conns: ≥ 0.8× nginx`, `${fmt(median(pick(mode, 64, 'llmtap').map((r) => r.rps)), 0)} req/s (${fmt(ratio, 2)}× nginx, ${fmt(median(lr), 3)} of direct)`,
-    `nginx ${fmt(median(pick(mode, 64, 'nginx').map((r) => r.rps)), 0)} req/s`, ratio >= 0.8);
+    `nginx ${fmt(median(pick(mode, 64, 'nginx').map((r) => r.rps)), 0)} req/s; ${others(mode, 64, (r) => r.rps, (x) => `${fmt(x, 0)} req/s`)}`, ratio >= 0.8);
 }
 // 5. RSS with open streams
 const rss = read('rss/rss.json') ? JSON.parse(read('rss/rss.json')) : null;

@@ -131,13 +131,14 @@ void add_otlp(const config& c, std::vector<std::unique_ptr<sinks::sink>>& out) {
   o.endpoint = t.endpoint;
   o.json = t.protocol == "http/json";
   o.headers = sinks::otlp::parse_headers(t.headers);
-  o.service_name = !t.service_name.empty() ? t.service_name : !c.identity.service.empty() ? c.identity.service : "llmtap";
+  o.service_name = t.service_name;  // else a service.name in the resource attributes, else:
+  o.default_service_name = !c.identity.service.empty() ? c.identity.service : "llmtap";
   o.resource_attributes = t.resource_attributes;
   o.metric_interval = std::chrono::milliseconds(t.metric_interval_ms);
   o.queue_capacity = static_cast<size_t>(t.queue_capacity);
   o.encode.capture_content = t.capture_content;
-  if (!sinks::otlp::parse_naming(t.semconv, o.encode.names))
-    throw config_error("otlp.semconv must be 1.41 (or latest) or 1.36, got \"" + t.semconv + "\"");
+  if (!sinks::otlp::parse_semconv(t.semconv, o.encode.version))
+    throw config_error("otlp.semconv must be one of 1.36 ... 1.41 or latest, got \"" + t.semconv + "\"");
   o.encode.servers["default"] = host_port_of(c.upstream.url);
   for (const auto& u : c.named_upstreams) o.encode.servers[u.name] = host_port_of(u.url);
   out.push_back(std::make_unique<sinks::otlp::otlp_sink>(std::move(o)));

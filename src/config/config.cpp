@@ -244,7 +244,7 @@ const std::vector<setting>& settings() {
       string_setting<&C::otlp, &C::otlp_section::resource_attributes>("otlp", "resource_attributes"),
       int_setting<&C::otlp, &C::otlp_section::metric_interval_ms>("otlp", "metric_interval_ms", 100, 86'400'000),
       bool_setting<&C::otlp, &C::otlp_section::capture_content>("otlp", "capture_content"),
-      string_setting<&C::otlp, &C::otlp_section::semconv>("otlp", "semconv"),
+      string_setting<&C::otlp, &C::otlp_section::semconv>("otlp", "semconv", one_of({"1.36", "1.37", "1.38", "1.39", "1.40", "1.41", "latest"})),
       int_setting<&C::otlp, &C::otlp_section::queue_capacity>("otlp", "queue_capacity", 1, 1 << 24),
       string_setting<&C::line_protocol, &C::line_protocol_section::url>("line_protocol", "url", check_url_or_empty),
       string_setting<&C::line_protocol, &C::line_protocol_section::flavor>("line_protocol", "flavor", one_of({"influxdb1", "influxdb2", "datakit"})),

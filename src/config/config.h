@@ -92,11 +92,11 @@ struct config {
     std::string endpoint;  // OTEL_EXPORTER_OTLP_ENDPOINT; /v1/traces, /v1/metrics, /v1/logs appended
     std::string protocol = "http/protobuf";  // or http/json (OTEL_EXPORTER_OTLP_PROTOCOL)
     std::string headers;   // OTEL_EXPORTER_OTLP_HEADERS: k=v,k=v (secret: never printed)
-    std::string service_name;          // OTEL_SERVICE_NAME; empty = identity.service or "llmtap"
+    std::string service_name;          // OTEL_SERVICE_NAME; empty = resource service.name, identity.service, "llmtap"
     std::string resource_attributes;   // OTEL_RESOURCE_ATTRIBUTES: k=v,k=v
     int64_t metric_interval_ms = 60'000;  // OTEL_METRIC_EXPORT_INTERVAL
     bool capture_content = false;      // sampled prompts/completions as gen_ai.*.messages
-    std::string semconv = "1.41";      // GenAI semantic conventions version of the names
+    std::string semconv = "1.41";      // GenAI semantic conventions version: 1.36 ... 1.41, latest
     int64_t queue_capacity = 16384;
   } otlp;
   struct line_protocol_section {

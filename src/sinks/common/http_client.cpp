@@ -128,7 +128,7 @@ http_response post_with_retry(http_client& client, const std::string& url,
   for (;;) {
     r = client.post(url, headers, body, policy.timeout);
     ++tries;
-    if (r.ok() || !r.retryable() || tries > policy.retries) break;
+    if (r.ok() || !r.retryable() || (r.status == 408 && !policy.retry_408) || tries > policy.retries) break;
     // Full jitter: a random wait in [backoff/2, backoff], or what Retry-After asks (capped).
     auto wait = std::chrono::milliseconds(
         backoff.count() / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(backoff.count() / 2 + 1)));

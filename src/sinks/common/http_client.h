@@ -54,6 +54,7 @@ struct retry_policy {
   std::chrono::milliseconds first_backoff{100};           // doubled each time, with jitter
   std::chrono::milliseconds max_backoff{5'000};
   std::chrono::milliseconds timeout{5'000};               // per try
+  bool retry_408 = true;  // OTLP/HTTP retries only 429/502/503/504 (and lost connections)
 };
 
 // POST with retries on retryable() answers, exponential backoff with full jitter, honouring

@@ -223,7 +223,7 @@ void append_span(pb_trace::ScopeSpans& scope, const exchange& x, const encode_op
   const response_facts rs = read_response(x);
   if (!rs.id.empty()) attr(*s, "gen_ai.response.id", rs.id);
   if (!x.model_served.empty()) attr(*s, "gen_ai.response.model", x.model_served);
-  if (!x.finish_reason.empty()) attr_strings(*s, "gen_ai.response.finish_reasons", {x.finish_reason});
+  if (std::string reason = finish_reason(x); !reason.empty()) attr_strings(*s, "gen_ai.response.finish_reasons", {reason});
   const auto& u = x.usage;
   if (u.input_tokens >= 0) attr_int(*s, "gen_ai.usage.input_tokens", u.input_tokens);
   if (u.output_tokens >= 0) attr_int(*s, "gen_ai.usage.output_tokens", u.output_tokens);

@@ -167,7 +167,8 @@ std::string output_messages(const exchange& x) {
     for (const auto& item : in) add_output_item(m["parts"], item);
     bool called = false;
     for (const auto& p : m["parts"]) called = called || str(p, "type") == "tool_call";
-    m["finish_reason"] = called ? "tool_call" : x.finish_reason.empty() ? "stop" : gen_ai_finish_reason(x.finish_reason);
+    const std::string reason = finish_reason(x);
+    m["finish_reason"] = called ? "tool_call" : reason.empty() ? "stop" : gen_ai_finish_reason(reason);
     out.push_back(std::move(m));
   } else {
     for (const auto& c : in) {

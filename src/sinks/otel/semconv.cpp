@@ -54,6 +54,15 @@ std::string error_type(const exchange& x) {
   return to_string(x.result);
 }
 
+std::string finish_reason(const exchange& x) {
+  if (x.ep != endpoint::responses) return x.finish_reason;
+  const std::string& r = x.finish_reason;
+  if (r == "completed") return "stop";
+  if (r == "max_output_tokens") return "length";
+  if (r == "failed" || r == "cancelled") return "error";
+  return r;
+}
+
 int64_t end_stamp(const exchange& x) {
   const stamps& t = x.t;
   return std::max({t.accepted, t.request_head_done, t.upstream_connect_start, t.upstream_connected,

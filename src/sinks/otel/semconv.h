@@ -51,6 +51,11 @@ const char* provider_name(const exchange& x, const semconv& v);
 // error.type of a failed call ("" when it did not fail): the body's error type, else the HTTP
 // status, else llmtap's outcome (upstream_unreachable...).
 std::string error_type(const exchange& x);
+// gen_ai.response.finish_reasons' value: chat and completions reasons as OpenAI sends them
+// (stop, length, tool_calls, content_filter); a Responses outcome (completed, max_output_tokens,
+// content_filter, failed, cancelled) as the reason it stands for (stop, length, content_filter,
+// error). "" when unknown.
+std::string finish_reason(const exchange& x);
 // The last monotonic stamp of the call (its end), never before `accepted`.
 int64_t end_stamp(const exchange& x);
 

@@ -50,7 +50,7 @@ TEST(OtlpMessages, ResponsesItemsMakeOneAssistantMessage) {
   exchange x = test::streamed_chat();
   x.ep = endpoint::responses;
   x.sampled = true;
-  x.finish_reason = "stop";
+  x.finish_reason = "completed";  // the Responses status
   x.sample_input = R"([{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"input_text","text":"weather?"}]},)"
                    R"({"type":"function_call_output","call_id":"fc_1","output":"rain"}])";
   x.sample_output = R"([{"type":"reasoning","summary":[{"type":"summary_text","text":"look it up"}]},)"

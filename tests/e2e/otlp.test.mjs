@@ -28,11 +28,11 @@ function configFile(text) {
 
 test('OTLP protobuf: every GenAI attribute, metrics on the interval, content logs, the caller\'s trace', async () => {
   const rx = await collector({ failFirst: ['/v1/traces'] });
-  const cfg = configFile(`[otlp]\nendpoint = "${rx.url}"\nmetric_interval_ms = 300\ncapture_content = true\n\n[samples]\nrate = 1.0\n`);
+  const cfg = configFile(`[otlp]\nendpoint = "${rx.url}"\ncapture_content = true\n\n[samples]\nrate = 1.0\n`);
   const mock = await startMock();
   const proxy = await startProxy(mock.url, {
     args: ['--config', cfg.path],
-    env: { OTEL_SERVICE_NAME: 'shop', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,team=llm%20ops',
+    env: { OTEL_METRIC_EXPORT_INTERVAL: '300', OTEL_SERVICE_NAME: 'shop', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,team=llm%20ops',
            OTEL_EXPORTER_OTLP_HEADERS: `x-team=llm,authorization=Bearer%20${SECRET}` },
   });
   try {

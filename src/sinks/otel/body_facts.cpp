@@ -64,8 +64,10 @@ void read_output_type(od::value v, std::string& out) {
     if (key_of(field) != "type") continue;
     std::string type;
     if (!read_string(field.value(), type)) return;
-    if (type == "json_object" || type == "json_schema") out = "json";
-    else if (type == "text") out = "text";
+    if (type == "json_object" || type == "json_schema")
+      out = "json";
+    else if (type == "text")
+      out = "text";
     return;
   }
 }
@@ -89,10 +91,14 @@ void each_top_level_field(const std::string& bytes, F&& on_field) {
 void read_response_object(od::value v, response_facts& r, bool nested);
 
 void on_response_field(std::string_view k, od::value v, response_facts& r, bool nested) {
-  if (k == "id") read_string(v, r.id);
-  else if (k == "service_tier") read_string(v, r.service_tier);
-  else if (k == "system_fingerprint") read_string(v, r.system_fingerprint);
-  else if (k == "response" && !nested) read_response_object(v, r, true);  // response.created event
+  if (k == "id")
+    read_string(v, r.id);
+  else if (k == "service_tier")
+    read_string(v, r.service_tier);
+  else if (k == "system_fingerprint")
+    read_string(v, r.system_fingerprint);
+  else if (k == "response" && !nested)
+    read_response_object(v, r, true);  // response.created event
 }
 
 void read_response_object(od::value v, response_facts& r, bool nested) {
@@ -111,20 +117,30 @@ request_facts read_request(const exchange& x) {
   request_facts r;
   if (x.request_content_type.find("multipart") != std::string::npos) return r;
   each_top_level_field(x.request_body.bytes, [&](std::string_view k, od::value v) {
-    if (k == "max_tokens" || k == "max_completion_tokens" || k == "max_output_tokens") read_number(v, r.max_tokens);
-    else if (k == "temperature") read_number(v, r.temperature);
-    else if (k == "top_p") read_number(v, r.top_p);
-    else if (k == "frequency_penalty") read_number(v, r.frequency_penalty);
-    else if (k == "presence_penalty") read_number(v, r.presence_penalty);
-    else if (k == "seed") read_number(v, r.seed);
+    if (k == "max_tokens" || k == "max_completion_tokens" || k == "max_output_tokens")
+      read_number(v, r.max_tokens);
+    else if (k == "temperature")
+      read_number(v, r.temperature);
+    else if (k == "top_p")
+      read_number(v, r.top_p);
+    else if (k == "frequency_penalty")
+      read_number(v, r.frequency_penalty);
+    else if (k == "presence_penalty")
+      read_number(v, r.presence_penalty);
+    else if (k == "seed")
+      read_number(v, r.seed);
     else if (k == "n") {
       std::optional<int64_t> n;
       read_number(v, n);
       if (n && *n != 1) r.choice_count = n;
-    } else if (k == "stop") read_strings(v, r.stop_sequences);
-    else if (k == "encoding_format") read_strings(v, r.encoding_formats);
-    else if (k == "response_format") read_output_type(v, r.output_type);
-    else if (k == "service_tier") read_string(v, r.service_tier);
+    } else if (k == "stop")
+      read_strings(v, r.stop_sequences);
+    else if (k == "encoding_format")
+      read_strings(v, r.encoding_formats);
+    else if (k == "response_format")
+      read_output_type(v, r.output_type);
+    else if (k == "service_tier")
+      read_string(v, r.service_tier);
   });
   return r;
 }
@@ -133,7 +149,8 @@ response_facts read_response(const exchange& x) {
   response_facts r;
   const std::string& bytes = x.stream ? x.events[0] : x.response_body.bytes;
   if (x.stream && x.event_count == 0) return r;
-  each_top_level_field(bytes, [&](std::string_view k, od::value v) { on_response_field(k, v, r, false); });
+  each_top_level_field(bytes,
+                       [&](std::string_view k, od::value v) { on_response_field(k, v, r, false); });
   return r;
 }
 

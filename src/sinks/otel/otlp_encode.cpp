@@ -87,11 +87,19 @@ std::string hex(const std::string& bytes) {
 // An event's structured body (JSON from the message conversion) as an OTLP AnyValue.
 void to_any_value(const nlohmann::json& j, AnyValue& v) {
   switch (j.type()) {
-    case nlohmann::json::value_t::string: v.set_string_value(j.get<std::string>()); break;
-    case nlohmann::json::value_t::boolean: v.set_bool_value(j.get<bool>()); break;
+    case nlohmann::json::value_t::string:
+      v.set_string_value(j.get<std::string>());
+      break;
+    case nlohmann::json::value_t::boolean:
+      v.set_bool_value(j.get<bool>());
+      break;
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: v.set_int_value(j.get<int64_t>()); break;
-    case nlohmann::json::value_t::number_float: v.set_double_value(j.get<double>()); break;
+    case nlohmann::json::value_t::number_unsigned:
+      v.set_int_value(j.get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_float:
+      v.set_double_value(j.get<double>());
+      break;
     case nlohmann::json::value_t::array: {
       auto* arr = v.mutable_array_value();
       for (const auto& e : j) to_any_value(e, *arr->add_values());
@@ -106,7 +114,8 @@ void to_any_value(const nlohmann::json& j, AnyValue& v) {
       }
       break;
     }
-    default: break;  // null: an empty AnyValue
+    default:
+      break;  // null: an empty AnyValue
   }
 }
 
@@ -133,8 +142,10 @@ void patch_json(nlohmann::json& j, const google::protobuf::Message& m) {
   const auto& unknown = refl->GetUnknownFields(m);
   for (int i = 0; i < unknown.field_count(); ++i) {
     const auto& f = unknown.field(i);
-    if (f.number() == kSpanFlagsField && f.type() == google::protobuf::UnknownField::TYPE_FIXED32) j["flags"] = f.fixed32();
-    if (f.number() == kLogEventNameField && f.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED)
+    if (f.number() == kSpanFlagsField && f.type() == google::protobuf::UnknownField::TYPE_FIXED32)
+      j["flags"] = f.fixed32();
+    if (f.number() == kLogEventNameField &&
+        f.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED)
       j["eventName"] = f.length_delimited();
   }
   const auto* desc = m.GetDescriptor();
@@ -148,7 +159,8 @@ void patch_json(nlohmann::json& j, const google::protobuf::Message& m) {
     } else if (fd->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
       if (fd->is_repeated()) {
         const int n = refl->FieldSize(m, fd);
-        for (int k = 0; k < n && static_cast<size_t>(k) < it->size(); ++k) patch_json((*it)[static_cast<size_t>(k)], refl->GetRepeatedMessage(m, fd, k));
+        for (int k = 0; k < n && static_cast<size_t>(k) < it->size(); ++k)
+          patch_json((*it)[static_cast<size_t>(k)], refl->GetRepeatedMessage(m, fd, k));
       } else {
         patch_json(*it, refl->GetMessage(m, fd));
       }
@@ -158,10 +170,16 @@ void patch_json(nlohmann::json& j, const google::protobuf::Message& m) {
 
 }  // namespace
 
-std::string trace_id_bytes(const trace_context& t) { return be64(t.trace_id_hi) + be64(t.trace_id_lo); }
-std::string span_id_bytes(uint64_t id) { return be64(id); }
+std::string trace_id_bytes(const trace_context& t) {
+  return be64(t.trace_id_hi) + be64(t.trace_id_lo);
+}
+std::string span_id_bytes(uint64_t id) {
+  return be64(id);
+}
 
-bool exports_span(const exchange& x) { return !(x.trace.from_client && x.trace.sampling_priority <= 0); }
+bool exports_span(const exchange& x) {
+  return !(x.trace.from_client && x.trace.sampling_priority <= 0);
+}
 
 void fill_resource(opentelemetry::proto::resource::v1::Resource& r, const std::string& service_name,
                    const std::string& resource_attributes, const std::string& default_name) {
@@ -174,7 +192,8 @@ void fill_resource(opentelemetry::proto::resource::v1::Resource& r, const std::s
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string k = percent_decode(trim(item.substr(0, eq))), v = percent_decode(trim(item.substr(eq + 1)));
+    std::string k = percent_decode(trim(item.substr(0, eq))),
+                v = percent_decode(trim(item.substr(eq + 1)));
     if (k.empty()) continue;
     // OTEL_SERVICE_NAME wins over a service.name here (OTel SDK environment variable spec).
     if (k == "service.name") {
@@ -211,19 +230,24 @@ void append_span(pb_trace::ScopeSpans& scope, const exchange& x, const encode_op
   if (rq.max_tokens) attr_int(*s, "gen_ai.request.max_tokens", *rq.max_tokens);
   if (rq.temperature) attr_double(*s, "gen_ai.request.temperature", *rq.temperature);
   if (rq.top_p) attr_double(*s, "gen_ai.request.top_p", *rq.top_p);
-  if (rq.frequency_penalty) attr_double(*s, "gen_ai.request.frequency_penalty", *rq.frequency_penalty);
+  if (rq.frequency_penalty)
+    attr_double(*s, "gen_ai.request.frequency_penalty", *rq.frequency_penalty);
   if (rq.presence_penalty) attr_double(*s, "gen_ai.request.presence_penalty", *rq.presence_penalty);
   if (rq.seed) attr_int(*s, "gen_ai.request.seed", *rq.seed);
   if (rq.choice_count) attr_int(*s, "gen_ai.request.choice.count", *rq.choice_count);
-  if (!rq.stop_sequences.empty()) attr_strings(*s, "gen_ai.request.stop_sequences", rq.stop_sequences);
-  if (!rq.encoding_formats.empty()) attr_strings(*s, "gen_ai.request.encoding_formats", rq.encoding_formats);
+  if (!rq.stop_sequences.empty())
+    attr_strings(*s, "gen_ai.request.stop_sequences", rq.stop_sequences);
+  if (!rq.encoding_formats.empty())
+    attr_strings(*s, "gen_ai.request.encoding_formats", rq.encoding_formats);
   if (!rq.output_type.empty()) attr(*s, "gen_ai.output.type", rq.output_type);
-  if (v.streaming_facts() && (x.stream_requested || x.stream)) attr_value(*s, "gen_ai.request.stream")->set_bool_value(true);
+  if (v.streaming_facts() && (x.stream_requested || x.stream))
+    attr_value(*s, "gen_ai.request.stream")->set_bool_value(true);
 
   const response_facts rs = read_response(x);
   if (!rs.id.empty()) attr(*s, "gen_ai.response.id", rs.id);
   if (!x.model_served.empty()) attr(*s, "gen_ai.response.model", x.model_served);
-  if (std::string reason = finish_reason(x); !reason.empty()) attr_strings(*s, "gen_ai.response.finish_reasons", {reason});
+  if (std::string reason = finish_reason(x); !reason.empty())
+    attr_strings(*s, "gen_ai.response.finish_reasons", {reason});
   const auto& u = x.usage;
   if (u.input_tokens >= 0) attr_int(*s, "gen_ai.usage.input_tokens", u.input_tokens);
   if (u.output_tokens >= 0) attr_int(*s, "gen_ai.usage.output_tokens", u.output_tokens);
@@ -232,15 +256,18 @@ void append_span(pb_trace::ScopeSpans& scope, const exchange& x, const encode_op
   if (v.streaming_facts() && u.reasoning_tokens >= 0)
     attr_int(*s, "gen_ai.usage.reasoning.output_tokens", u.reasoning_tokens);
   if (v.streaming_facts() && x.stream && x.t.first_token > 0)
-    attr_double(*s, "gen_ai.response.time_to_first_chunk", static_cast<double>(x.t.first_token - x.t.accepted) / 1e9);
+    attr_double(*s, "gen_ai.response.time_to_first_chunk",
+                static_cast<double>(x.t.first_token - x.t.accepted) / 1e9);
 
   // OpenAI's own attributes (openai.md), under gen_ai.openai.* before v1.37.
   const char* ns = v.openai_namespace() ? "openai." : "gen_ai.openai.";
   if (v.openai_namespace() && (x.ep == endpoint::chat_completions || x.ep == endpoint::responses))
     attr(*s, "openai.api.type", x.ep == endpoint::responses ? "responses" : "chat_completions");
-  if (!rq.service_tier.empty() && rq.service_tier != "auto")  // conditionally required: not when auto
+  if (!rq.service_tier.empty() &&
+      rq.service_tier != "auto")  // conditionally required: not when auto
     attr(*s, fmt::format("{}request.service_tier", ns).c_str(), rq.service_tier);
-  if (!rs.service_tier.empty()) attr(*s, fmt::format("{}response.service_tier", ns).c_str(), rs.service_tier);
+  if (!rs.service_tier.empty())
+    attr(*s, fmt::format("{}response.service_tier", ns).c_str(), rs.service_tier);
   if (!rs.system_fingerprint.empty())
     attr(*s, fmt::format("{}response.system_fingerprint", ns).c_str(), rs.system_fingerprint);
 
@@ -251,16 +278,19 @@ void append_span(pb_trace::ScopeSpans& scope, const exchange& x, const encode_op
   if (x.status > 0) attr_int(*s, "http.response.status_code", x.status);
   // llmtap's own facts, in its namespace: not in the conventions.
   if (!x.request_id.empty()) attr(*s, "llmtap.upstream.request_id", x.request_id);
-  if (x.cost_nano_usd >= 0) attr_double(*s, "llmtap.cost.usd", static_cast<double>(x.cost_nano_usd) / 1e9);
-  if (u.source == usage_source::estimated) attr_value(*s, "llmtap.usage.estimated")->set_bool_value(true);
+  if (x.cost_nano_usd >= 0)
+    attr_double(*s, "llmtap.cost.usd", static_cast<double>(x.cost_nano_usd) / 1e9);
+  if (u.source == usage_source::estimated)
+    attr_value(*s, "llmtap.usage.estimated")->set_bool_value(true);
   if (!x.key_label.empty()) attr(*s, "llmtap.api_key", x.key_label);
   attr_double(*s, "llmtap.overhead", static_cast<double>(x.inside_ns) / 1e9);
   if (const std::string e = error_type(x); !e.empty()) {
     attr(*s, "error.type", e);
     s->mutable_status()->set_code(pb_trace::Status::STATUS_CODE_ERROR);
     s->mutable_status()->set_message(!x.proxy_error.empty() ? x.proxy_error
-                                     : x.error_code.empty() ? fmt::format("HTTP {}", x.status)
-                                                            : fmt::format("HTTP {} {}", x.status, x.error_code));
+                                     : x.error_code.empty()
+                                         ? fmt::format("HTTP {}", x.status)
+                                         : fmt::format("HTTP {} {}", x.status, x.error_code));
   }
   if (v.message_attributes() && o.capture_content && x.sampled) {
     if (std::string in = input_messages(x); !in.empty()) attr(*s, "gen_ai.input.messages", in);
@@ -291,7 +321,8 @@ int append_content_logs(pb_logs::ScopeLogs& scope, const exchange& x, const enco
     if (in.empty() && out.empty()) return 0;
     // One event with both sides and the call's model (gen_ai.client.inference.operation.details).
     pb_logs::LogRecord* r = record("gen_ai.client.inference.operation.details");
-    if (const std::string& model = request_model(x); !model.empty()) attr(*r, "gen_ai.request.model", model);
+    if (const std::string& model = request_model(x); !model.empty())
+      attr(*r, "gen_ai.request.model", model);
     if (!x.model_served.empty()) attr(*r, "gen_ai.response.model", x.model_served);
     if (!in.empty()) attr(*r, "gen_ai.input.messages", in);
     if (!out.empty()) attr(*r, "gen_ai.output.messages", out);

@@ -31,7 +31,8 @@ struct encode_options {
 // `resource_attributes`, else `default_name`), telemetry.sdk.*, and the `k=v,k=v` attributes
 // (OTEL_RESOURCE_ATTRIBUTES syntax, keys and values percent-decoded).
 void fill_resource(opentelemetry::proto::resource::v1::Resource& r, const std::string& service_name,
-                   const std::string& resource_attributes, const std::string& default_name = "llmtap");
+                   const std::string& resource_attributes,
+                   const std::string& default_name = "llmtap");
 
 // False when the caller's trace context says its trace is not sampled (W3C flag 0, Datadog
 // priority <= 0): like the SDKs' parent-based sampler, llmtap then records no span and no

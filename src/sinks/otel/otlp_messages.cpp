@@ -17,7 +17,9 @@ const json* member(const json& o, const char* key) {
   auto it = o.find(key);
   return it == o.end() || it->is_null() ? nullptr : &*it;
 }
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // Tool arguments arrive as JSON text; the conventions' `arguments` is any value, so valid JSON
 // is passed as the object it encodes, anything else (a cut sample) as the text.
@@ -39,20 +41,28 @@ bool split_data_url(const std::string& url, std::string& mime, std::string& data
 // One OpenAI content part (chat or Responses) as a conventions part.
 json part_of(const json& p) {
   const std::string type = str(p, "type");
-  if (type == "text" || type == "input_text" || type == "output_text") return {{"type", "text"}, {"content", str(p, "text")}};
+  if (type == "text" || type == "input_text" || type == "output_text")
+    return {{"type", "text"}, {"content", str(p, "text")}};
   if (type == "refusal") return {{"type", "refusal"}, {"content", str(p, "refusal")}};
   if (type == "image_url" || type == "input_image") {
     const json* iu = member(p, "image_url");
-    std::string url = iu == nullptr ? "" : iu->is_string() ? iu->get<std::string>() : str(*iu, "url");
+    std::string url = iu == nullptr     ? ""
+                      : iu->is_string() ? iu->get<std::string>()
+                                        : str(*iu, "url");
     std::string mime, data;
-    if (split_data_url(url, mime, data)) return {{"type", "blob"}, {"modality", "image"}, {"mime_type", mime}, {"content", data}};
+    if (split_data_url(url, mime, data))
+      return {{"type", "blob"}, {"modality", "image"}, {"mime_type", mime}, {"content", data}};
     if (!url.empty()) return {{"type", "uri"}, {"modality", "image"}, {"uri", url}};
-    if (std::string id = str(p, "file_id"); !id.empty()) return {{"type", "file"}, {"modality", "image"}, {"file_id", id}};
+    if (std::string id = str(p, "file_id"); !id.empty())
+      return {{"type", "file"}, {"modality", "image"}, {"file_id", id}};
   }
   if (type == "input_audio") {
     const json* a = member(p, "input_audio");
     if (a != nullptr)
-      return {{"type", "blob"}, {"modality", "audio"}, {"mime_type", "audio/" + str(*a, "format")}, {"content", str(*a, "data")}};
+      return {{"type", "blob"},
+              {"modality", "audio"},
+              {"mime_type", "audio/" + str(*a, "format")},
+              {"content", str(*a, "data")}};
   }
   if (type == "file" || type == "input_file") {
     const json* f = member(p, "file");
@@ -67,7 +77,8 @@ void add_content(json& parts, const json* content) {
   if (content->is_string()) {
     parts.push_back({{"type", "text"}, {"content", *content}});
   } else if (content->is_array()) {
-    for (const auto& p : *content) parts.push_back(p.is_string() ? json{{"type", "text"}, {"content", p}} : part_of(p));
+    for (const auto& p : *content)
+      parts.push_back(p.is_string() ? json{{"type", "text"}, {"content", p}} : part_of(p));
   }
 }
 
@@ -84,30 +95,42 @@ void add_tool_calls(json& parts, const json& m) {
   if (const json* calls = member(m, "tool_calls"); calls != nullptr && calls->is_array()) {
     for (const auto& tc : *calls) {
       const json* fn = member(tc, "function");
-      json part = {{"type", "tool_call"}, {"id", str(tc, "id")}, {"name", fn ? str(*fn, "name") : ""}};
+      json part = {
+          {"type", "tool_call"}, {"id", str(tc, "id")}, {"name", fn ? str(*fn, "name") : ""}};
       part["arguments"] = fn ? arguments_of(str(*fn, "arguments")) : json(nullptr);
       parts.push_back(std::move(part));
     }
   }
   if (const json* fc = member(m, "function_call"); fc != nullptr)  // the pre-tools shape
-    parts.push_back({{"type", "tool_call"}, {"id", nullptr}, {"name", str(*fc, "name")}, {"arguments", arguments_of(str(*fc, "arguments"))}});
+    parts.push_back({{"type", "tool_call"},
+                     {"id", nullptr},
+                     {"name", str(*fc, "name")},
+                     {"arguments", arguments_of(str(*fc, "arguments"))}});
 }
 
 // One input item: a chat message, a Responses input item, or a bare prompt string.
 json input_message(const json& m) {
-  if (m.is_string()) return {{"role", "user"}, {"parts", json::array({{{"type", "text"}, {"content", m}}})}};
+  if (m.is_string())
+    return {{"role", "user"}, {"parts", json::array({{{"type", "text"}, {"content", m}}})}};
   json out = {{"role", "user"}, {"parts", json::array()}};
   json& parts = out["parts"];
   const std::string type = str(m, "type"), role = str(m, "role");
   if (type == "function_call_output") {
     out["role"] = "tool";
-    parts.push_back({{"type", "tool_call_response"}, {"id", str(m, "call_id")}, {"response", text_of(member(m, "output"))}});
+    parts.push_back({{"type", "tool_call_response"},
+                     {"id", str(m, "call_id")},
+                     {"response", text_of(member(m, "output"))}});
   } else if (type == "function_call") {
     out["role"] = "assistant";
-    parts.push_back({{"type", "tool_call"}, {"id", str(m, "call_id")}, {"name", str(m, "name")}, {"arguments", arguments_of(str(m, "arguments"))}});
+    parts.push_back({{"type", "tool_call"},
+                     {"id", str(m, "call_id")},
+                     {"name", str(m, "name")},
+                     {"arguments", arguments_of(str(m, "arguments"))}});
   } else if (role == "tool") {
     out["role"] = "tool";
-    parts.push_back({{"type", "tool_call_response"}, {"id", str(m, "tool_call_id")}, {"response", text_of(member(m, "content"))}});
+    parts.push_back({{"type", "tool_call_response"},
+                     {"id", str(m, "tool_call_id")},
+                     {"response", text_of(member(m, "content"))}});
   } else {
     if (!role.empty()) out["role"] = role;
     add_content(parts, member(m, "content"));
@@ -123,10 +146,14 @@ void add_output_item(json& parts, const json& item) {
   if (type == "message") {
     add_content(parts, member(item, "content"));
   } else if (type == "function_call") {
-    parts.push_back({{"type", "tool_call"}, {"id", str(item, "call_id")}, {"name", str(item, "name")}, {"arguments", arguments_of(str(item, "arguments"))}});
+    parts.push_back({{"type", "tool_call"},
+                     {"id", str(item, "call_id")},
+                     {"name", str(item, "name")},
+                     {"arguments", arguments_of(str(item, "arguments"))}});
   } else if (type == "reasoning") {
     if (const json* s = member(item, "summary"); s != nullptr && s->is_array())
-      for (const auto& p : *s) parts.push_back({{"type", "reasoning"}, {"content", str(p, "text")}});
+      for (const auto& p : *s)
+        parts.push_back({{"type", "reasoning"}, {"content", str(p, "text")}});
   } else if (!type.empty()) {
     parts.push_back({{"type", type}});  // server-side tools (web_search_call...): the kind only
   }
@@ -137,7 +164,9 @@ json parse_array(const std::string& text) {
   return a.is_array() ? a : json();
 }
 
-bool has_content(const exchange& x) { return x.sampled && is_inference(x.ep); }
+bool has_content(const exchange& x) {
+  return x.sampled && is_inference(x.ep);
+}
 
 }  // namespace
 
@@ -168,7 +197,9 @@ std::string output_messages(const exchange& x) {
     bool called = false;
     for (const auto& p : m["parts"]) called = called || str(p, "type") == "tool_call";
     const std::string reason = finish_reason(x);
-    m["finish_reason"] = called ? "tool_call" : reason.empty() ? "stop" : gen_ai_finish_reason(reason);
+    m["finish_reason"] = called           ? "tool_call"
+                         : reason.empty() ? "stop"
+                                          : gen_ai_finish_reason(reason);
     out.push_back(std::move(m));
   } else {
     for (const auto& c : in) {
@@ -199,8 +230,11 @@ std::vector<legacy_event> legacy_events(const exchange& x) {
     for (const auto& p : parts) {
       if (str(p, "type") != "tool_call") continue;
       const json& args = p["arguments"];
-      calls.push_back({{"id", p["id"]}, {"type", "function"},
-                       {"function", {{"name", p["name"]}, {"arguments", args.is_string() ? args : json(dump(args))}}}});
+      calls.push_back(
+          {{"id", p["id"]},
+           {"type", "function"},
+           {"function",
+            {{"name", p["name"]}, {"arguments", args.is_string() ? args : json(dump(args))}}}});
     }
     return calls;
   };
@@ -216,13 +250,17 @@ std::vector<legacy_event> legacy_events(const exchange& x) {
       body["id"] = conv["parts"][0]["id"];
     } else {
       const bool system = role == "system" || role == "developer";
-      name = system ? "gen_ai.system.message" : role == "assistant" ? "gen_ai.assistant.message" : "gen_ai.user.message";
+      name = system                ? "gen_ai.system.message"
+             : role == "assistant" ? "gen_ai.assistant.message"
+                                   : "gen_ai.user.message";
       // The body keeps the content as it was sent (text, or the array of parts).
       const json* content = m.is_string() ? &m : member(m, "content");
       if (content != nullptr) body["content"] = *content;
-      if (role != "user" && role != "assistant" && role != "system") body["role"] = role;  // developer...
+      if (role != "user" && role != "assistant" && role != "system")
+        body["role"] = role;  // developer...
       if (role == "assistant")
-        if (json calls = tool_calls_of(conv["parts"]); !calls.empty()) body["tool_calls"] = std::move(calls);
+        if (json calls = tool_calls_of(conv["parts"]); !calls.empty())
+          body["tool_calls"] = std::move(calls);
     }
     events.push_back({std::move(name), std::move(body)});
   }
@@ -237,7 +275,8 @@ std::vector<legacy_event> legacy_events(const exchange& x) {
     std::string reason = m["finish_reason"];
     body["finish_reason"] = reason == "tool_call" ? "tool_calls" : reason;
     if (str(m, "role") != "assistant") body["message"]["role"] = m["role"];
-    if (json calls = tool_calls_of(m["parts"]); !calls.empty()) body["tool_calls"] = std::move(calls);
+    if (json calls = tool_calls_of(m["parts"]); !calls.empty())
+      body["tool_calls"] = std::move(calls);
     events.push_back({"gen_ai.choice", std::move(body)});
   }
   return events;

@@ -30,15 +30,20 @@ bool parse_semconv(std::string_view text, semconv& out) {
 const char* operation_name(endpoint ep) {
   switch (ep) {
     case endpoint::chat_completions:
-    case endpoint::responses: return "chat";  // openai.md: Responses is chat, openai.api.type tells them apart
-    case endpoint::completions: return "text_completion";
-    case endpoint::embeddings: return "embeddings";
-    default: return openai::operation_id(ep);
+    case endpoint::responses:
+      return "chat";  // openai.md: Responses is chat, openai.api.type tells them apart
+    case endpoint::completions:
+      return "text_completion";
+    case endpoint::embeddings:
+      return "embeddings";
+    default:
+      return openai::operation_id(ep);
   }
 }
 
 bool is_inference(endpoint ep) {
-  return ep == endpoint::chat_completions || ep == endpoint::responses || ep == endpoint::completions;
+  return ep == endpoint::chat_completions || ep == endpoint::responses ||
+         ep == endpoint::completions;
 }
 
 const char* provider_name(const exchange& x, const semconv& v) {

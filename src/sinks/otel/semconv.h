@@ -24,13 +24,17 @@ namespace llmtap::sinks::otlp {
 struct semconv {
   int minor = 41;  // 1.<minor>; 36..41
 
-  bool provider_name() const { return minor >= 37; }    // gen_ai.provider.name, not gen_ai.system
+  bool provider_name() const { return minor >= 37; }  // gen_ai.provider.name, not gen_ai.system
   bool message_attributes() const { return minor >= 37; }  // input/output.messages, details event
   bool openai_namespace() const { return minor >= 37; }    // openai.*, not gen_ai.openai.*
   bool cache_read_tokens() const { return minor >= 40; }
-  bool streaming_facts() const { return minor >= 41; }  // reasoning tokens, stream, time to first chunk
+  bool streaming_facts() const {
+    return minor >= 41;
+  }  // reasoning tokens, stream, time to first chunk
 
-  const char* provider_key() const { return provider_name() ? "gen_ai.provider.name" : "gen_ai.system"; }
+  const char* provider_key() const {
+    return provider_name() ? "gen_ai.provider.name" : "gen_ai.system";
+  }
   // "https://opentelemetry.io/schemas/1.<minor>.0", set on every scope.
   std::string schema_url() const;
 };

@@ -46,7 +46,8 @@ TEST(OtlpSpan, CarriesEveryGenAiAttributeWithItsValue) {
   const pb_trace::Span s = span_of(streamed_chat(), o);
   EXPECT_EQ(s.name(), "chat gpt-4o");
   EXPECT_EQ(s.kind(), pb_trace::Span::SPAN_KIND_CLIENT);
-  EXPECT_EQ(s.trace_id(), std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16));
+  EXPECT_EQ(s.trace_id(),
+            std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16));
   EXPECT_EQ(s.span_id(), std::string("\x11\x12\x13\x14\x15\x16\x17\x18", 8));
   EXPECT_EQ(s.parent_span_id(), std::string("\x21\x22\x23\x24\x25\x26\x27\x28", 8));
   EXPECT_EQ(s.start_time_unix_nano(), 1'700'000'000'000'000'000u);
@@ -55,18 +56,38 @@ TEST(OtlpSpan, CarriesEveryGenAiAttributeWithItsValue) {
   EXPECT_EQ(unknown_fixed32(s, kSpanFlagsField), 0x301u);  // sampled, has is_remote, remote parent
 
   auto a = attrs(s);
-  EXPECT_EQ(keys(s), (std::set<std::string>{
-                         "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
-                         "gen_ai.request.max_tokens", "gen_ai.request.temperature", "gen_ai.request.top_p",
-                         "gen_ai.request.frequency_penalty", "gen_ai.request.presence_penalty", "gen_ai.request.seed",
-                         "gen_ai.request.choice.count", "gen_ai.request.stop_sequences", "gen_ai.output.type",
-                         "gen_ai.request.stream", "gen_ai.response.id", "gen_ai.response.model",
-                         "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-                         "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.reasoning.output_tokens",
-                         "gen_ai.response.time_to_first_chunk", "openai.api.type", "openai.request.service_tier",
-                         "openai.response.service_tier", "openai.response.system_fingerprint", "server.address",
-                         "server.port", "http.response.status_code", "llmtap.upstream.request_id", "llmtap.cost.usd",
-                         "llmtap.api_key", "llmtap.overhead"}));
+  EXPECT_EQ(keys(s), (std::set<std::string>{"gen_ai.operation.name",
+                                            "gen_ai.provider.name",
+                                            "gen_ai.request.model",
+                                            "gen_ai.request.max_tokens",
+                                            "gen_ai.request.temperature",
+                                            "gen_ai.request.top_p",
+                                            "gen_ai.request.frequency_penalty",
+                                            "gen_ai.request.presence_penalty",
+                                            "gen_ai.request.seed",
+                                            "gen_ai.request.choice.count",
+                                            "gen_ai.request.stop_sequences",
+                                            "gen_ai.output.type",
+                                            "gen_ai.request.stream",
+                                            "gen_ai.response.id",
+                                            "gen_ai.response.model",
+                                            "gen_ai.response.finish_reasons",
+                                            "gen_ai.usage.input_tokens",
+                                            "gen_ai.usage.output_tokens",
+                                            "gen_ai.usage.cache_read.input_tokens",
+                                            "gen_ai.usage.reasoning.output_tokens",
+                                            "gen_ai.response.time_to_first_chunk",
+                                            "openai.api.type",
+                                            "openai.request.service_tier",
+                                            "openai.response.service_tier",
+                                            "openai.response.system_fingerprint",
+                                            "server.address",
+                                            "server.port",
+                                            "http.response.status_code",
+                                            "llmtap.upstream.request_id",
+                                            "llmtap.cost.usd",
+                                            "llmtap.api_key",
+                                            "llmtap.overhead"}));
   EXPECT_EQ(a["gen_ai.operation.name"]->string_value(), "chat");
   EXPECT_EQ(a["gen_ai.provider.name"]->string_value(), "openai");
   EXPECT_EQ(a["gen_ai.request.model"]->string_value(), "gpt-4o");
@@ -115,9 +136,10 @@ TEST(OtlpSpan, EachConventionsVersionHasItsNames) {
   EXPECT_EQ(a["gen_ai.system"]->string_value(), "az.ai.openai");
   EXPECT_EQ(a["gen_ai.openai.request.service_tier"]->string_value(), "flex");
   EXPECT_EQ(a["gen_ai.openai.response.system_fingerprint"]->string_value(), "fp_44709d6fcb");
-  for (const char* later : {"gen_ai.provider.name", "openai.api.type", "openai.request.service_tier",
-                            "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.reasoning.output_tokens",
-                            "gen_ai.request.stream", "gen_ai.response.time_to_first_chunk"})
+  for (const char* later :
+       {"gen_ai.provider.name", "openai.api.type", "openai.request.service_tier",
+        "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.reasoning.output_tokens",
+        "gen_ai.request.stream", "gen_ai.response.time_to_first_chunk"})
     EXPECT_EQ(a.count(later), 0u) << later;
 
   ASSERT_TRUE(parse_semconv("1.40", o.version));
@@ -134,7 +156,8 @@ TEST(OtlpSpan, EachConventionsVersionHasItsNames) {
   EXPECT_EQ(v.minor, 41);
   EXPECT_TRUE(parse_semconv("1.37.0", v));
   EXPECT_EQ(v.schema_url(), "https://opentelemetry.io/schemas/1.37.0");
-  for (const char* bad : {"1.35", "1.42", "2.0", "1.4x", "", "v1.41"}) EXPECT_FALSE(parse_semconv(bad, v)) << bad;
+  for (const char* bad : {"1.35", "1.42", "2.0", "1.4x", "", "v1.41"})
+    EXPECT_FALSE(parse_semconv(bad, v)) << bad;
 }
 
 TEST(OtlpSpan, AFailedCallIsAnErrorSpanWithItsType) {
@@ -159,8 +182,9 @@ TEST(OtlpSpan, AFailedCallIsAnErrorSpanWithItsType) {
   EXPECT_EQ(s.name(), "embeddings text-embedding-3-small");
   EXPECT_EQ(attrs(s)["error.type"]->string_value(), "upstream_unreachable");
   EXPECT_EQ(s.status().message(), "connect: connection refused");
-  EXPECT_EQ(s.end_time_unix_nano() - s.start_time_unix_nano(), 3'000'000u);  // the last stamp it has
-  EXPECT_EQ(unknown_fixed32(s, kSpanFlagsField), 0x101u);                    // a root span: no remote parent
+  EXPECT_EQ(s.end_time_unix_nano() - s.start_time_unix_nano(),
+            3'000'000u);                                   // the last stamp it has
+  EXPECT_EQ(unknown_fixed32(s, kSpanFlagsField), 0x101u);  // a root span: no remote parent
 }
 
 TEST(OtlpSpan, TheCallersSamplingDecisionIsKept) {
@@ -200,7 +224,8 @@ TEST(OtlpJson, HexIdsIntegerEnumsAndTheNewerFields) {
   exchange x = streamed_chat();
   x.sampled = true;
   x.sample_input = R"([{"role":"user","content":"hi"}])";
-  x.sample_output = R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
+  x.sample_output =
+      R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
   encode_options o;
   o.capture_content = true;
   pb_logs::ScopeLogs logs;
@@ -214,7 +239,8 @@ TEST(OtlpJson, HexIdsIntegerEnumsAndTheNewerFields) {
 
 TEST(OtlpResource, ServiceNameAndAttributesFromTheEnvironmentSyntax) {
   opentelemetry::proto::resource::v1::Resource r;
-  fill_resource(r, "", "deployment.environment=prod, team=llm%20ops,service.name=from-attrs,bad", "fallback");
+  fill_resource(r, "", "deployment.environment=prod, team=llm%20ops,service.name=from-attrs,bad",
+                "fallback");
   auto a = attrs(r);
   EXPECT_EQ(a["service.name"]->string_value(), "from-attrs");
   EXPECT_EQ(a["deployment.environment"]->string_value(), "prod");

@@ -17,16 +17,18 @@ using test::attrs;
 exchange sampled_chat() {
   exchange x = test::streamed_chat();
   x.sampled = true;
-  x.sample_input = R"([{"role":"system","content":"be brief"},)"
-                   R"({"role":"user","content":[{"type":"text","text":"what is this?"},)"
-                   R"({"type":"image_url","image_url":{"url":"https://example.com/cat.png"}},)"
-                   R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0K"}}]},)"
-                   R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
-                   R"("function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]},)"
-                   R"({"role":"tool","tool_call_id":"call_1","content":"a cat"}])";
-  x.sample_output = R"([{"index":0,"message":{"role":"assistant","content":"A cat."},"finish_reason":"stop"},)"
-                    R"({"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_2",)"
-                    R"("type":"function","function":{"name":"zoom","arguments":"{\"x\":2"}}]},"finish_reason":"tool_calls"}])";
+  x.sample_input =
+      R"([{"role":"system","content":"be brief"},)"
+      R"({"role":"user","content":[{"type":"text","text":"what is this?"},)"
+      R"({"type":"image_url","image_url":{"url":"https://example.com/cat.png"}},)"
+      R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0K"}}]},)"
+      R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+      R"("function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]},)"
+      R"({"role":"tool","tool_call_id":"call_1","content":"a cat"}])";
+  x.sample_output =
+      R"([{"index":0,"message":{"role":"assistant","content":"A cat."},"finish_reason":"stop"},)"
+      R"({"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_2",)"
+      R"("type":"function","function":{"name":"zoom","arguments":"{\"x\":2"}}]},"finish_reason":"tool_calls"}])";
   return x;
 }
 
@@ -51,11 +53,13 @@ TEST(OtlpMessages, ResponsesItemsMakeOneAssistantMessage) {
   x.ep = endpoint::responses;
   x.sampled = true;
   x.finish_reason = "completed";  // the Responses status
-  x.sample_input = R"([{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"input_text","text":"weather?"}]},)"
-                   R"({"type":"function_call_output","call_id":"fc_1","output":"rain"}])";
-  x.sample_output = R"([{"type":"reasoning","summary":[{"type":"summary_text","text":"look it up"}]},)"
-                    R"({"type":"message","role":"assistant","content":[{"type":"output_text","text":"Rain."}]},)"
-                    R"({"type":"web_search_call","status":"completed"}])";
+  x.sample_input =
+      R"([{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"input_text","text":"weather?"}]},)"
+      R"({"type":"function_call_output","call_id":"fc_1","output":"rain"}])";
+  x.sample_output =
+      R"([{"type":"reasoning","summary":[{"type":"summary_text","text":"look it up"}]},)"
+      R"({"type":"message","role":"assistant","content":[{"type":"output_text","text":"Rain."}]},)"
+      R"({"type":"web_search_call","status":"completed"}])";
   EXPECT_EQ(json::parse(input_messages(x)), json::parse(R"([
     {"role":"system","parts":[{"type":"text","content":"be brief"}]},
     {"role":"user","parts":[{"type":"text","content":"weather?"}]},
@@ -71,9 +75,11 @@ TEST(OtlpMessages, CompletionsPromptsAndNoContentOutsideInference) {
   x.sampled = true;
   x.sample_input = R"(["Say this is a test"])";
   x.sample_output = R"([{"index":0,"text":"This is a test.","finish_reason":"length"}])";
-  EXPECT_EQ(input_messages(x), R"([{"parts":[{"content":"Say this is a test","type":"text"}],"role":"user"}])");
-  EXPECT_EQ(output_messages(x),
-            R"([{"finish_reason":"length","parts":[{"content":"This is a test.","type":"text"}],"role":"assistant"}])");
+  EXPECT_EQ(input_messages(x),
+            R"([{"parts":[{"content":"Say this is a test","type":"text"}],"role":"user"}])");
+  EXPECT_EQ(
+      output_messages(x),
+      R"([{"finish_reason":"length","parts":[{"content":"This is a test.","type":"text"}],"role":"assistant"}])");
   x.ep = endpoint::embeddings;  // the conventions define no content for embeddings
   EXPECT_EQ(input_messages(x), "");
   x.ep = endpoint::completions;
@@ -95,7 +101,8 @@ TEST(OtlpMessages, PreV137EventsCarryTheMessageBodies) {
   EXPECT_EQ(events[3].name, "gen_ai.tool.message");
   EXPECT_EQ(events[3].body, json::parse(R"({"content":"a cat","id":"call_1"})"));
   EXPECT_EQ(events[4].name, "gen_ai.choice");
-  EXPECT_EQ(events[4].body, json::parse(R"({"index":0,"finish_reason":"stop","message":{"content":"A cat."}})"));
+  EXPECT_EQ(events[4].body,
+            json::parse(R"({"index":0,"finish_reason":"stop","message":{"content":"A cat."}})"));
   EXPECT_EQ(events[5].body["finish_reason"], "tool_calls");  // v1.36's enum spells it so
   EXPECT_EQ(events[5].body["tool_calls"][0]["function"]["arguments"], "{\"x\":2");
 }
@@ -118,8 +125,10 @@ TEST(OtlpContentLogs, OnlySampledCallsWithCaptureOn) {
   EXPECT_EQ(a["event.name"]->string_value(), "gen_ai.client.inference.operation.details");
   EXPECT_EQ(a["gen_ai.provider.name"]->string_value(), "openai");
   EXPECT_EQ(a["gen_ai.request.model"]->string_value(), "gpt-4o");
-  EXPECT_EQ(json::parse(a["gen_ai.input.messages"]->string_value()), json::parse(input_messages(x)));
-  EXPECT_EQ(json::parse(a["gen_ai.output.messages"]->string_value()), json::parse(output_messages(x)));
+  EXPECT_EQ(json::parse(a["gen_ai.input.messages"]->string_value()),
+            json::parse(input_messages(x)));
+  EXPECT_EQ(json::parse(a["gen_ai.output.messages"]->string_value()),
+            json::parse(output_messages(x)));
   EXPECT_EQ(r.trace_id(), trace_id_bytes(x.trace));
   EXPECT_EQ(r.span_id(), span_id_bytes(x.trace.span_id));
   EXPECT_EQ(r.time_unix_nano(), 1'700'000'000'400'000'000u);
@@ -144,7 +153,8 @@ TEST(OtlpContentLogs, OnlySampledCallsWithCaptureOn) {
   EXPECT_EQ(fields["message"]->kvlist_value().values(0).value().string_value(), "A cat.");
   pb_trace::ScopeSpans old_spans;
   append_span(old_spans, x, o);
-  EXPECT_EQ(attrs(old_spans.spans(0)).count("gen_ai.input.messages"), 0u);  // events only, before 1.37
+  EXPECT_EQ(attrs(old_spans.spans(0)).count("gen_ai.input.messages"),
+            0u);  // events only, before 1.37
 }
 
 }  // namespace

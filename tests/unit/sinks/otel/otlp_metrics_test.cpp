@@ -19,10 +19,12 @@ const pb_metrics::Metric* find(const pb_metrics::ScopeMetrics& s, const std::str
 }
 
 // The data point of `m` whose attribute `key` is `value` ("" = the attribute is absent).
-const pb_metrics::HistogramDataPoint* point(const pb_metrics::Metric* m, const std::string& key, const std::string& value) {
+const pb_metrics::HistogramDataPoint* point(const pb_metrics::Metric* m, const std::string& key,
+                                            const std::string& value) {
   for (const auto& p : m->histogram().data_points()) {
     auto a = attrs(p);
-    if (value.empty() ? a.count(key) == 0 : a.count(key) && a[key]->string_value() == value) return &p;
+    if (value.empty() ? a.count(key) == 0 : a.count(key) && a[key]->string_value() == value)
+      return &p;
   }
   return nullptr;
 }
@@ -52,7 +54,8 @@ TEST(OtlpMetrics, ACallFeedsEveryHistogramWithTheConventionsAttributes) {
   const pb_metrics::Metric* duration = find(scope, "gen_ai.client.operation.duration");
   ASSERT_NE(duration, nullptr);
   EXPECT_EQ(duration->unit(), "s");
-  EXPECT_EQ(duration->histogram().aggregation_temporality(), pb_metrics::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  EXPECT_EQ(duration->histogram().aggregation_temporality(),
+            pb_metrics::AGGREGATION_TEMPORALITY_CUMULATIVE);
   ASSERT_EQ(duration->histogram().data_points_size(), 2);  // ok, and error.type=server_error
   const auto* ok = point(duration, "error.type", "");
   ASSERT_NE(ok, nullptr);
@@ -103,7 +106,9 @@ TEST(OtlpMetrics, ACallFeedsEveryHistogramWithTheConventionsAttributes) {
   pb_metrics::ScopeMetrics again;
   m.export_to(again, 333);
   EXPECT_EQ(point(find(again, "gen_ai.client.operation.duration"), "error.type", "")->count(), 3u);
-  EXPECT_EQ(point(find(again, "gen_ai.client.operation.duration"), "error.type", "")->start_time_unix_nano(), 111u);
+  EXPECT_EQ(point(find(again, "gen_ai.client.operation.duration"), "error.type", "")
+                ->start_time_unix_nano(),
+            111u);
 }
 
 TEST(OtlpMetrics, OlderVersionsHaveNoTimeToFirstChunkAndTheOldProviderKey) {
@@ -129,7 +134,8 @@ TEST(OtlpMetrics, PastTheCardinalityLimitCallsFoldIntoTheOverflowSet) {
   EXPECT_EQ(m.series_count(), metrics_aggregator::kMaxSeries + 1);
   pb_metrics::ScopeMetrics scope;
   m.export_to(scope, 2);
-  const auto* overflow = point(find(scope, "gen_ai.client.operation.duration"), "gen_ai.operation.name", "");
+  const auto* overflow =
+      point(find(scope, "gen_ai.client.operation.duration"), "gen_ai.operation.name", "");
   ASSERT_NE(overflow, nullptr);
   EXPECT_TRUE(attrs(*overflow)["otel.metric.overflow"]->bool_value());
   EXPECT_EQ(overflow->count(), 5u);

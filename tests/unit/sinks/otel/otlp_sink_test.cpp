@@ -31,7 +31,8 @@ std::shared_ptr<const exchange> call(uint64_t span, bool sampled = false) {
   x->sampled = sampled;
   if (sampled) {
     x->sample_input = R"([{"role":"user","content":"hi"}])";
-    x->sample_output = R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
+    x->sample_output =
+        R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
   }
   return x;
 }
@@ -60,7 +61,9 @@ void wait_for(F&& done) {
 }
 
 TEST(OtlpSink, SendsSpansLogsAndMetricsToTheSignalPaths) {
-  http_server srv([](const request&) { return answer{200, "Content-Type: application/x-protobuf\r\n", ""}; });
+  http_server srv([](const request&) {
+    return answer{200, "Content-Type: application/x-protobuf\r\n", ""};
+  });
   sink_options o = options(srv.url);
   o.encode.capture_content = true;
   o.metric_interval = 100ms;
@@ -81,7 +84,8 @@ TEST(OtlpSink, SendsSpansLogsAndMetricsToTheSignalPaths) {
   ASSERT_TRUE(t.ParseFromString(traces[0].body));
   ASSERT_EQ(t.resource_spans(0).scope_spans(0).spans_size(), 3);
   EXPECT_EQ(t.resource_spans(0).scope_spans(0).scope().name(), "llmtap");
-  EXPECT_EQ(t.resource_spans(0).scope_spans(0).schema_url(), "https://opentelemetry.io/schemas/1.41.0");
+  EXPECT_EQ(t.resource_spans(0).scope_spans(0).schema_url(),
+            "https://opentelemetry.io/schemas/1.41.0");
   EXPECT_EQ(test::attrs(t.resource_spans(0).resource())["service.name"]->string_value(), "shop");
 
   auto logs = at(srv, "/v1/logs");
@@ -126,7 +130,9 @@ TEST(OtlpSink, MetricsAreExportedAtStopAndUnsampledCallersGetNoSpan) {
   auto metrics = at(srv, "/v1/metrics");
   ASSERT_EQ(metrics.size(), 1u);  // the final export
   auto mj = nlohmann::json::parse(metrics[0].body);
-  EXPECT_EQ(mj["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["histogram"]["dataPoints"][0]["count"], "2");
+  EXPECT_EQ(mj["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["histogram"]["dataPoints"][0]
+              ["count"],
+            "2");
 }
 
 TEST(OtlpSink, RetriesOnlyWhatTheOtlpSpecSaysAndCountsTheDrops) {
@@ -134,11 +140,16 @@ TEST(OtlpSink, RetriesOnlyWhatTheOtlpSpecSaysAndCountsTheDrops) {
   http_server srv([&](const request& r) {
     if (r.target != "/v1/traces") return answer{200, "", ""};
     switch (n++) {
-      case 0: return answer{503, "", ""};                 // retried
-      case 1: return answer{429, "Retry-After: 0\r\n", ""};  // retried
-      case 2: return answer{200, "", ""};                 // the first batch arrives
-      case 3: return answer{408, "", ""};                 // not retried by OTLP
-      default: return answer{400, "", "bad"};             // never retried
+      case 0:
+        return answer{503, "", ""};  // retried
+      case 1:
+        return answer{429, "Retry-After: 0\r\n", ""};  // retried
+      case 2:
+        return answer{200, "", ""};  // the first batch arrives
+      case 3:
+        return answer{408, "", ""};  // not retried by OTLP
+      default:
+        return answer{400, "", "bad"};  // never retried
     }
   });
   otlp_sink s(options(srv.url));
@@ -158,14 +169,18 @@ TEST(OtlpSink, RetriesOnlyWhatTheOtlpSpecSaysAndCountsTheDrops) {
 TEST(OtlpSink, PartialSuccessRejectionsAreCountedAsDrops) {
   // ExportTraceServiceResponse{partial_success{rejected_spans: 2}}: field 1 { field 1 varint 2 }.
   const std::string response("\x0a\x02\x08\x02", 4);
-  http_server srv([&](const request&) { return answer{200, "Content-Type: application/x-protobuf\r\n", response}; });
+  http_server srv([&](const request&) {
+    return answer{200, "Content-Type: application/x-protobuf\r\n", response};
+  });
   otlp_sink s(options(srv.url));
   s.start();
   for (uint64_t i = 1; i <= 3; ++i) s.offer(call(i));
   s.stop(2s);
   EXPECT_EQ(s.counters().sent.load(), 1u);
   EXPECT_EQ(s.counters().dropped.load(), 2u);
-  EXPECT_EQ(rejected_items(R"({"partialSuccess":{"rejectedSpans":"4","errorMessage":"too big"}})", true), 4);
+  EXPECT_EQ(
+      rejected_items(R"({"partialSuccess":{"rejectedSpans":"4","errorMessage":"too big"}})", true),
+      4);
   EXPECT_EQ(rejected_items("{}", true), 0);
   EXPECT_EQ(rejected_items("", false), 0);
 }

@@ -68,8 +68,8 @@ TEST(OtlpSink, SendsSpansLogsAndMetricsToTheSignalPaths) {
   o.encode.capture_content = true;
   o.metric_interval = 100ms;
   otlp_sink s(o);
-  s.start();
   for (uint64_t i = 1; i <= 3; ++i) EXPECT_TRUE(s.offer(call(i, i == 2)));
+  s.start();  // after the offers: one batch, whatever the scheduling
   wait_for([&] { return !at(srv, "/v1/metrics").empty(); });  // on the interval, not only at stop
   ASSERT_EQ(at(srv, "/v1/metrics").size(), 1u);
   s.stop(2s);
@@ -173,8 +173,8 @@ TEST(OtlpSink, PartialSuccessRejectionsAreCountedAsDrops) {
     return answer{200, "Content-Type: application/x-protobuf\r\n", response};
   });
   otlp_sink s(options(srv.url));
-  s.start();
   for (uint64_t i = 1; i <= 3; ++i) s.offer(call(i));
+  s.start();
   s.stop(2s);
   EXPECT_EQ(s.counters().sent.load(), 1u);
   EXPECT_EQ(s.counters().dropped.load(), 2u);

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "openai/sse.h"
 #include "proxy/error_response.h"
 #include "proxy/http_observers.h"
+#include "proxy/io_buffer.h"
 #include "proxy/usage_rewrite.h"
 #include "proxy/worker.h"
 
@@ -30,6 +32,9 @@ using tcp = net::ip::tcp;
 namespace beast = boost::beast;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr size_t kInitialBuffer = 16 * 1024;
+// A connection's request buffer starts small: it sits idle while a response streams, and most
+// request heads and bodies fit; a larger body grows it by doubling (grow_request_buffer).
+constexpr size_t kRequestBufferStart = 4 * 1024;
 constexpr size_t kMaxUpstreamHead = 64 * 1024;
 constexpr size_t kMaxChunkHeader = 8 * 1024;  // Beast 360's sanity limit, missing from 345
 
@@ -77,7 +82,7 @@ bool is_disconnect(const beast::error_code& ec) {
 class session {
  public:
   session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
-    dbuf_.resize(kInitialBuffer);
+    dbuf_.resize(kRequestBufferStart, 0);
     handle_.down = &down_;
     w_.sessions.insert(&handle_);
   }
@@ -104,10 +109,7 @@ class session {
       std::memmove(dbuf_.data(), dbuf_.data() + body_end_, filled_ - body_end_);
       filled_ -= body_end_;
       // A large upload grew the buffer; a kept-alive connection need not hold on to it.
-      if (dbuf_.size() > 16 * kInitialBuffer && filled_ <= kInitialBuffer) {
-        dbuf_.resize(kInitialBuffer);
-        dbuf_.shrink_to_fit();
-      }
+      if (dbuf_.size() > 16 * kInitialBuffer && filled_ <= kRequestBufferStart) dbuf_.resize(kRequestBufferStart, filled_);
     }
     beast::error_code ec;
     down_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -121,9 +123,9 @@ class session {
   const session_settings& s_;
   beast::tcp_stream down_;
   session_handle handle_;
-  std::string dbuf_;  // the raw request(s) from the client
+  io_buffer dbuf_;  // the raw request(s) from the client
   size_t filled_ = 0, head_end_ = 0, body_end_ = 0;
-  std::string ubuf_;  // the upstream response, one read at a time
+  io_buffer ubuf_;  // the upstream response, one read at a time
   std::string head_out_;  // a rewritten head, reused
   std::optional<request_observer> rq_;
   std::optional<response_observer> rs_;
@@ -186,7 +188,7 @@ class session {
       if (filled_ == dbuf_.size()) {
         size_t limit = s_.max_header_bytes + s_.max_body_bytes + kInitialBuffer;
         if (dbuf_.size() >= limit) co_return co_await reject_request(x, beast::http::error::body_limit);
-        dbuf_.resize(std::min(limit, dbuf_.size() * 2));
+        grow_request_buffer(std::min(limit, dbuf_.size() * 2));
       }
       bool waiting_for_next = filled_ == 0;
       if (waiting_for_next) {
@@ -229,6 +231,26 @@ class session {
       }
       if (filled_ == 0) stamp_accepted(x);
       filled_ += n;
+    }
+  }
+
+  // Growing the request buffer moves it. The parsed head's views (method, target, fields) point
+  // into it, and are read after the body (route): they follow to the same offsets in the new
+  // buffer. (They used to be left pointing into the freed one whenever a body outgrew 16 KB.)
+  void grow_request_buffer(size_t n) {
+    const auto old = reinterpret_cast<uintptr_t>(dbuf_.data());
+    const size_t old_size = dbuf_.size();
+    dbuf_.resize(n, filled_);
+    if (!rq_) return;
+    auto follow = [&](std::string_view& v) {
+      const auto p = reinterpret_cast<uintptr_t>(v.data());
+      if (!v.empty() && p >= old && p < old + old_size) v = std::string_view(dbuf_.data() + (p - old), v.size());
+    };
+    follow(rq_->method);
+    follow(rq_->target);
+    for (auto& f : rq_->fields) {
+      follow(f.name);
+      follow(f.value);
     }
   }
 
@@ -403,7 +425,7 @@ class session {
     int ti = co_await route(x);
     if (ti < 0) co_return !wants_close();
     const auto& t = w_.targets[static_cast<size_t>(ti)];
-    if (ubuf_.empty()) ubuf_.resize(kInitialBuffer);
+    if (ubuf_.empty()) ubuf_.resize(kInitialBuffer, 0);
     size_t ufilled = 0, head_end = 0;
     for (int attempt = 0;; ++attempt) {
       x.t.upstream_connect_start = mono_ns();
@@ -461,7 +483,7 @@ class session {
     ufilled = 0;
     size_t parsed = 0;
     for (;;) {
-      if (ufilled == ubuf_.size()) ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer));
+      if (ufilled == ubuf_.size()) ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer), ufilled);
       up_->tcp().expires_after(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
       pause(x);
       auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + ufilled, ubuf_.size() - ufilled));

@@ -149,36 +149,5 @@ if [[ " $TOOLS " == *" perf "* ]]; then
   done
 fi
 
-{
-  echo "# Profiles: llmtap ($LLMTAP_CONFIG capture) and nginx"
-  echo
-  machine_md
-  echo
-  if [ -s "$OUT/cg-totals.txt" ]; then
-    echo "Callgrind, $CALLS sequential calls after $WARM warm-up calls (user-space instructions, all threads):"
-    echo
-    echo "| target | mode | instructions per call | ratio to nginx |"
-    echo "|---|---|---:|---:|"
-    awk '{ ir[$1 " " $2] = $4 / $3; modes[$2] = 1; names[$1] = 1 }
-      END { for (m in modes) for (n in names) if ((n " " m) in ir)
-        printf "| %s | %s | %.0f | %.2f |\n", n, m, ir[n " " m], ("nginx " m) in ir ? ir[n " " m] / ir["nginx " m] : 0 }' "$OUT/cg-totals.txt" | sort
-    echo
-  fi
-  for mode in $MODES; do
-    [ -s "$OUT/cg-llmtap-$mode.inclusive.txt" ] || continue
-    echo "Where llmtap's instructions go, $mode (callgrind, inclusive, per call):"
-    echo
-    "$ROOT/bench/lib/cg_breakdown.sh" "$OUT/cg-llmtap-$mode.inclusive.txt" "$CALLS"
-    echo
-  done
-  for mode in $MODES; do
-    [ -s "$OUT/perf-$mode.self.txt" ] || continue
-    echo "perf, $mode, c = 16 ($(cat "$OUT/perf-$mode.wrk.txt" | grep -o 'rps=[0-9.]*')): the functions with the most CPU time (self):"
-    echo
-    echo '```'
-    head -25 "$OUT/perf-$mode.self.txt"
-    echo '```'
-    echo
-  done
-} >"$OUT/profile.md"
+CALLS=$CALLS MODES=$MODES LLMTAP_CONFIG=$LLMTAP_CONFIG "$ROOT/bench/lib/profile_summary.sh" "$OUT" >"$OUT/profile.md"
 cat "$OUT/profile.md"

@@ -44,7 +44,7 @@ sampled=$(wc -l <"$DATA/samples.jsonl" 2>/dev/null || echo 0)
   machine_md
   echo "- load average at the end: $load_end"
   echo
-  echo "llmtap: release build, $(cat "$OUT/meta.txt" | sed -n 's/^pinned: //p'), ${LLMTAP_WORKERS:-1} worker, full capture:"
+  echo "llmtap: release build, $(cat "$OUT/meta.txt" | sed -n 's/^pinned: //p'), ${LLMTAP_WORKERS:-1} worker, $(capture_desc):"
   echo "$stored calls stored in SQLite, $sampled sampled calls written, DogStatsD receiver got $drain."
   echo
   echo '```'

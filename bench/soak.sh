@@ -62,7 +62,7 @@ db_mb=$(du -sm "$DATA" | cut -f1)
   echo "# Soak: ${SOAK_S} s of steady load"
   echo
   machine_md | sed "s/^- load average at start: .*/- load average: $load_start at start, $(cut -d' ' -f1-3 \/proc\/loadavg) at the end/"
-  echo "- llmtap: full capture, ${LLMTAP_WORKERS:-1} worker; wrk: $CONNS connections, ${SOAK_DELAY_MS} ms pause before each request; mock: the shared harness's nginx mock; data dir after the run: $db_mb MB"
+  echo "- llmtap: $(capture_desc), ${LLMTAP_WORKERS:-1} worker; wrk: $CONNS connections, ${SOAK_DELAY_MS} ms pause before each request; mock: the shared harness's nginx mock; data dir after the run: $db_mb MB"
   echo "- wrk: $wrk_line"
   echo "- calls stored: $stored, dropped (pipeline queue full): $dropped; DogStatsD receiver: $(tail -1 "$DATA/drain.log")"
   echo "- RSS idle before the load: $(awk -v k="$idle" 'BEGIN{printf "%.1f", k/1024}') MB; after the load: $(awk -v k="$final_rss" 'BEGIN{printf "%.1f", k/1024}') MB (VmHWM $(awk -v k="$final_hwm" 'BEGIN{printf "%.1f", k/1024}') MB)"

@@ -98,7 +98,7 @@ JSON
   echo "# Memory with $STREAMS open streams"
   echo
   machine_md
-  echo "- upstream: llmtap mock, $TOKENS chunks per stream, $CHUNK_DELAY_MS ms apart; llmtap: full capture, $LLMTAP_WORKERS worker(s); nginx: the shared harness's proxy_pass config (1 worker)"
+  echo "- upstream: llmtap mock, $TOKENS chunks per stream, $CHUNK_DELAY_MS ms apart; llmtap: $(capture_desc), $LLMTAP_WORKERS worker(s); nginx: the shared harness's proxy_pass config (1 worker)"
   echo
   echo "| | idle (started) | after 200 calls | with $STREAMS streams open (peak sample) | VmHWM | after the streams closed | client's last line |"
   echo "|---|---:|---:|---:|---:|---:|---|"

@@ -19,13 +19,22 @@ build_bench() {
     bdie "cmake configure failed"
   cmake --build "$BUILD" -j "$JOBS" --target llmtap bench_client llmtap_micro >"$BUILD/bench-build.log" 2>&1 ||
     { tail -30 "$BUILD/bench-build.log" >&2; bdie "build failed (log: $BUILD/bench-build.log)"; }
+  # what the binaries were built from: others may commit while a long run goes on
+  local c
+  c=$(git -C "$ROOT" rev-parse --short HEAD)
+  git -C "$ROOT" diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || c="$c (+ uncommitted changes in src/)"
+  echo "$c, built $(date -u +'%F %H:%M UTC')" >"$BUILD/bench-build-commit"
 }
 
-# One line each: date, machine, load, commit (with a note when the tree has local changes in src/).
+# One line each: date, machine, load, and the commit the benchmark binaries were built from.
 machine_md() {
   local commit
-  commit=$(git -C "$ROOT" rev-parse --short HEAD)
-  git -C "$ROOT" diff --quiet HEAD -- src bench CMakeLists.txt 2>/dev/null || commit="$commit (+ uncommitted changes)"
+  if [ -s "$BUILD/bench-build-commit" ]; then
+    commit=$(cat "$BUILD/bench-build-commit")
+  else
+    commit=$(git -C "$ROOT" rev-parse --short HEAD)
+    git -C "$ROOT" diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || commit="$commit (+ uncommitted changes in src/)"
+  fi
   echo "- date: $(date -u +'%F %H:%M UTC')"
   echo "- machine: $(nproc) vCPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(uname -sr), $(awk '/MemTotal/{printf "%.1f GB", $2/1048576}' /proc/meminfo)"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -87,15 +96,30 @@ rss_kb() {
 hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # llmtap's full-capture configuration: SQLite store (always on), DogStatsD metrics to a local
-# UDP receiver, sampled prompts/completions (10%) written to a file, Prometheus registry (when the
-# build has one; it is rendered at scrape time). write_llmtap_config DIR STATSD_PORT
+# UDP receiver, sampled prompts/completions (10%) written to a file, Prometheus registry (always
+# on; rendered at scrape time). write_llmtap_config DIR STATSD_PORT
+# Variants for "what would it take" runs (defaults = the configuration the bars are measured on):
+#   SAMPLE_RATE=0            no sampled prompts/completions
+#   DOGSTATSD_MAX_DATAGRAM=8192   larger datagrams (the Agent accepts 8192 bytes on UDP by default)
+#   CAPTURE=store            store only: no DogStatsD, no samples
 write_llmtap_config() {
+  if [ "${CAPTURE:-full}" = store ]; then
+    printf '[samples]\nrate = 0.0\n' >"$1/llmtap.toml"
+    return
+  fi
   cat >"$1/llmtap.toml" <<TOML
 [datadog]
 dogstatsd_url = "udp://127.0.0.1:$2"
+${DOGSTATSD_MAX_DATAGRAM:+dogstatsd_max_datagram = $DOGSTATSD_MAX_DATAGRAM}
 
 [samples]
-rate = 0.1
+rate = ${SAMPLE_RATE:-0.1}
 output = "$1/samples.jsonl"
 TOML
+}
+
+# One line naming the capture configuration (for results files).
+capture_desc() {
+  if [ "${CAPTURE:-full}" = store ]; then echo "store only (no DogStatsD, no samples)"; return; fi
+  echo "full capture: SQLite store, Prometheus registry, DogStatsD (${DOGSTATSD_MAX_DATAGRAM:-1432}-byte datagrams), samples at ${SAMPLE_RATE:-0.1}"
 }

@@ -112,7 +112,8 @@ for (const mode of modes) {
 }
 
 const out = [];
-out.push(`# llmtap performance suite: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
+const started = (read('machine.md') || '').match(/date: ([^\n]*)/);
+out.push(`# llmtap performance suite: ${started ? started[1] : new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC'}`, '');
 out.push(read('machine.md') || '', '');
 out.push('## Bars', '', '| bar | llmtap | anchor (same run) | verdict | note |', '|---|---|---|---|---|');
 for (const b of bars) out.push(`| ${b.name} | ${b.figure} | ${b.anchor} | ${verdict(b.ok)} | ${b.note} |`);

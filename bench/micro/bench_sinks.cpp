@@ -1,6 +1,5 @@
-// Telemetry encoders, per call: DogStatsD lines (and their packing into datagrams) and Datadog
-// APM spans. The Prometheus registry, OTLP and line-protocol encoders are added here when they
-// exist in src/ (bench/README.md says which were measured).
+// Datadog encoders, per call: DogStatsD lines (and their packing into datagrams) and APM spans.
+// The other exporters' encoders are in bench_telemetry.cpp.
 #include <benchmark/benchmark.h>
 
 #include "fixtures.h"

@@ -47,6 +47,7 @@ void add_dogstatsd(const config& c, std::vector<std::unique_ptr<sinks::sink>>& o
   o.max_datagram = static_cast<size_t>(c.datadog.dogstatsd_max_datagram);
   o.flush_every = std::chrono::milliseconds(c.datadog.dogstatsd_flush_ms);
   o.high_cardinality_tags = c.datadog.high_cardinality_tags;
+  o.aggregate = c.datadog.dogstatsd_aggregation;
   o.queue_capacity = static_cast<size_t>(c.datadog.queue_capacity);
   try {
     out.push_back(std::make_unique<sinks::dogstatsd_sink>(std::move(o)));

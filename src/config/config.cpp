@@ -222,6 +222,7 @@ const std::vector<setting>& settings() {
       int_setting<&C::datadog, &C::datadog_section::dogstatsd_max_datagram>("datadog", "dogstatsd_max_datagram", 512, 65507),
       int_setting<&C::datadog, &C::datadog_section::dogstatsd_flush_ms>("datadog", "dogstatsd_flush_ms", 1, 60'000),
       bool_setting<&C::datadog, &C::datadog_section::high_cardinality_tags>("datadog", "high_cardinality_tags"),
+      bool_setting<&C::datadog, &C::datadog_section::dogstatsd_aggregation>("datadog", "dogstatsd_aggregation"),
       string_setting<&C::datadog, &C::datadog_section::trace_agent_url>("datadog", "trace_agent_url", check_url_or_empty),
       int_setting<&C::datadog, &C::datadog_section::trace_flush_ms>("datadog", "trace_flush_ms", 1, 600'000),
       int_setting<&C::datadog, &C::datadog_section::trace_retries>("datadog", "trace_retries", 0, 20),

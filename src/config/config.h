@@ -67,6 +67,7 @@ struct config {
     int64_t dogstatsd_max_datagram = 1432;  // bytes per datagram (UDP); unix sockets allow 8192
     int64_t dogstatsd_flush_ms = 200;   // lines are packed and sent at least this often
     bool high_cardinality_tags = true;  // openai.user.api_key and openai.organization.* tags
+    bool dogstatsd_aggregation = true;  // one line per name+tags per flush (protocol v1.1 packing)
     std::string trace_agent_url;        // http://host:8126; empty = no APM spans
     int64_t trace_flush_ms = 1000;
     int64_t trace_retries = 3;

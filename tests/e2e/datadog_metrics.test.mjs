@@ -2,7 +2,8 @@
 // and without a usage chunk, embeddings, a 500 and a 429), each value checked against what the
 // client saw and what llmtap stored; Datadog's own tracer (dd-trace 5.61 with openai@4) as the
 // reference for metric names and kinds; unix sockets, DD_AGENT_HOST, high-cardinality tags off,
-// `llmtap info`; and a planted API key that appears in no datagram.
+// `llmtap info`; aggregation of the calls of one flush; and a planted API key that appears in no
+// datagram.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -126,6 +127,40 @@ test('exact datagrams for streamed, non-streamed, failed and rate-limited calls'
     // The rate-limited call still reports the limits the 429 carried: the monitors' signal.
     const limited = metricLines(perCall['rate-limited']).find((l) => l.name === 'openai.ratelimit.remaining.requests');
     assert.ok(limited.tags.includes('error_type:openai.RateLimitError'));
+  } finally {
+    await stop(proxy);
+    await stop(mock);
+    udp.close();
+    cfg.cleanup();
+    proxy.cleanup();
+  }
+});
+
+test('calls of one flush are aggregated: packed values add up to what the store holds', async () => {
+  const udp = await udpReceiver();
+  const cfg = tempConfig(`[datadog]\ndogstatsd_url = "${udp.url}"\ndogstatsd_flush_ms = 2000\n`);
+  const mock = await startMock();
+  const proxy = await startProxy(mock.url, { args: ['--config', cfg.file], env: IDENTITY });
+  try {
+    const client = new OpenAI4({ baseURL: `${proxy.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const N = 10;
+    await Promise.all(Array.from({ length: N }, (_, i) => client.chat.completions.create({
+      model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call number ${i} ${'word '.repeat(i)}` }] })));
+    assert.equal(await stop(proxy), 0);  // the last flush goes out on shutdown
+    const datagrams = udp.take();
+    for (const d of datagrams) assert.ok(Buffer.byteLength(d) <= MAX_DATAGRAM, `${d.length} bytes`);
+    const lines = metricLines(datagrams);
+    const values = (name) => lines.filter((l) => l.name === name).flatMap((l) => l.value.split(':').map(Number));
+    assert.equal(lines.filter((l) => l.name === 'openai.request.duration').length, 1, 'one packed duration line');
+    assert.equal(values('openai.request.duration').length, N);
+    const [row] = queryStore(proxy.dataDir, 'SELECT COUNT(*) AS n, SUM(input_tokens) AS input, SUM(output_tokens) AS output FROM calls');
+    assert.equal(row.n, N);
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    assert.equal(values('openai.tokens.prompt').length, N);
+    assert.equal(sum(values('openai.tokens.prompt')), row.input);
+    assert.equal(sum(values('openai.tokens.completion')), row.output);
+    // Gauges keep one value: the latest.
+    assert.equal(values('openai.ratelimit.remaining.requests').length, 1);
   } finally {
     await stop(proxy);
     await stop(mock);

@@ -138,21 +138,15 @@ bool dogstatsd_sink::ensure_socket() {
   return true;
 }
 
-void dogstatsd_sink::send_datagram(std::string_view d, size_t lines) {
-  if (fd_ < 0) {
-    counters_.dropped.fetch_add(lines, std::memory_order_relaxed);
-    return;
-  }
+bool dogstatsd_sink::send_datagram(std::string_view d, size_t lines) {
   ssize_t n = ::send(fd_, d.data(), d.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n == static_cast<ssize_t>(d.size())) {
-    counters_.sent.fetch_add(lines, std::memory_order_relaxed);
     if (debug_enabled())
       debug_line(fmt::format("dogstatsd: sent {} lines ({} bytes) to {}", lines, d.size(), o_.url));
-    return;
+    return true;
   }
   int e = n < 0 ? errno : EMSGSIZE;
   counters_.errors.fetch_add(1, std::memory_order_relaxed);
-  counters_.dropped.fetch_add(lines, std::memory_order_relaxed);
   if (debug_enabled())
     debug_line(fmt::format("dogstatsd: dropped {} lines ({} bytes) to {}: {}", lines, d.size(),
                            o_.url, std::strerror(e)));
@@ -162,22 +156,39 @@ void dogstatsd_sink::send_datagram(std::string_view d, size_t lines) {
     ::close(fd_);
     fd_ = -1;
   }
+  return false;
 }
 
 void dogstatsd_sink::deliver(std::vector<item>& batch) {
   lines_.clear();
-  for (const auto& x : batch) encoder_.append(*x, lines_);
+  size_t calls_lines = 0;  // the per-call lines this batch stands for: what sent/dropped count
+  for (const auto& x : batch) calls_lines += encoder_.append(*x, lines_);
   if (!ensure_socket()) {
-    size_t n = 0;
-    for (char c : lines_) n += c == '\n';
     counters_.errors.fetch_add(1, std::memory_order_relaxed);
-    counters_.dropped.fetch_add(n, std::memory_order_relaxed);
-    if (debug_enabled()) debug_line(fmt::format("dogstatsd: dropped {} lines: {}", n, open_error_));
+    counters_.dropped.fetch_add(calls_lines, std::memory_order_relaxed);
+    if (debug_enabled())
+      debug_line(fmt::format("dogstatsd: dropped {} lines: {}", calls_lines, open_error_));
     return;
   }
-  auto send = [this](std::string_view d, size_t n) { send_datagram(d, n); };
-  packer_.add(lines_, send);
+  std::string_view wire(lines_);
+  if (o_.aggregate) {
+    aggregator_.add(lines_);
+    aggregated_.clear();
+    aggregator_.take(aggregated_, o_.max_datagram);
+    wire = aggregated_;
+  }
+  size_t wire_lines = 0, wire_sent = 0;
+  auto send = [&](std::string_view d, size_t n) {
+    wire_lines += n;
+    if (fd_ >= 0 && send_datagram(d, n)) wire_sent += n;
+  };
+  packer_.add(wire, send);
   packer_.flush(send);
+  // Aggregated lines stand for several per-call lines: a lost datagram loses its share of them.
+  size_t sent = wire_sent == wire_lines ? calls_lines
+                                        : wire_lines == 0 ? 0 : calls_lines * wire_sent / wire_lines;
+  counters_.sent.fetch_add(sent, std::memory_order_relaxed);
+  counters_.dropped.fetch_add(calls_lines - sent, std::memory_order_relaxed);
 }
 
 check_result dogstatsd_sink::check() {

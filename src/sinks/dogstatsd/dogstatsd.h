@@ -1,6 +1,7 @@
 #pragma once
-// DogStatsD exporter: each call becomes the lines of metric_encoder, packed into datagrams of at
-// most `max_datagram` bytes (a line is never split) and sent over UDP or a unix datagram socket
+// DogStatsD exporter: each call becomes the lines of metric_encoder; the lines of one flush are
+// aggregated (line_aggregator.h, unless `aggregate` is off), packed into datagrams of at most
+// `max_datagram` bytes (a line is never split) and sent over UDP or a unix datagram socket
 // (SOCK_DGRAM, as the Agent's dogstatsd_socket expects) at least every `flush_every`.
 //
 // UDP has no acknowledgement: a dead Agent costs nothing but lost datagrams. A send error is
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "sinks/common/queued_sink.h"
+#include "sinks/dogstatsd/line_aggregator.h"
 #include "sinks/dogstatsd/metric_encoder.h"
 
 namespace llmtap::sinks {
@@ -20,6 +22,8 @@ struct dogstatsd_options {
   size_t max_datagram = 1432;
   std::chrono::milliseconds flush_every{200};
   bool high_cardinality_tags = true;
+  // Lines of one flush with the same name, type and tags become one (line_aggregator.h).
+  bool aggregate = true;
   size_t queue_capacity = 16384;
 };
 
@@ -47,7 +51,7 @@ class dogstatsd_sink final : public queued_sink {
  private:
   void deliver(std::vector<item>& batch) override;
   bool ensure_socket();
-  void send_datagram(std::string_view datagram, size_t lines);
+  bool send_datagram(std::string_view datagram, size_t lines);  // false: counted as an error
 
   dogstatsd_options o_;
   dogstatsd_address addr_;
@@ -56,6 +60,8 @@ class dogstatsd_sink final : public queued_sink {
   std::string open_error_;  // why the socket could not be opened (logged when it changes)
   metric_encoder encoder_;
   std::string lines_;
+  line_aggregator aggregator_;
+  std::string aggregated_;
   datagram_packer packer_;
 };
 

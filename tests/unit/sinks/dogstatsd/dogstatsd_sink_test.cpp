@@ -102,6 +102,7 @@ TEST(DogStatsDSink, PacksWholeLinesIntoUdpDatagramsUpToTheLimit) {
   o.url = rx->url;
   o.max_datagram = 600;  // a line is ~250 bytes here: two fit in a datagram, a third does not
   o.flush_every = 20ms;
+  o.aggregate = false;   // one line per call and metric
   dogstatsd_sink s(o);
   s.start();
   for (int i = 0; i < 3; ++i) s.offer(call("gpt-4o-mini"));
@@ -125,6 +126,7 @@ TEST(DogStatsDSink, BigDatagramsCarrySeveralLines) {
   o.url = rx->url;
   o.max_datagram = 8192;
   o.flush_every = 20ms;
+  o.aggregate = false;
   dogstatsd_sink s(o);
   s.start();
   for (int i = 0; i < 4; ++i) s.offer(call("m" + std::to_string(i)));
@@ -133,6 +135,41 @@ TEST(DogStatsDSink, BigDatagramsCarrySeveralLines) {
   EXPECT_EQ(count_lines(got), 24u);
   EXPECT_LT(got.size(), 24u);
   for (const auto& d : got) EXPECT_LE(d.size(), 8192u);
+}
+
+// Calls with the same tags in one flush share their lines: one packed distribution line per
+// metric, a gauge's latest value, summed error counts; the counters still count per-call lines.
+TEST(DogStatsDSink, AggregatesTheCallsOfOneFlush) {
+  auto rx = receiver::udp();
+  dogstatsd_options o;
+  o.url = rx->url;
+  o.max_datagram = 1432;
+  o.flush_every = 200ms;  // the three calls are offered well within one flush
+  dogstatsd_sink s(o);
+  s.start();
+  for (int i = 0; i < 3; ++i) {
+    auto x = std::make_shared<exchange>(*call("gpt-4o-mini", 500));
+    x->usage.input_tokens = 10 + i;
+    x->limits.remaining_requests = 499 - i;
+    s.offer(x);
+  }
+  s.stop(2s);
+  auto got = rx->drain();
+  std::string all;
+  for (const auto& d : got) all += d + "\n";
+  auto line_of = [&](const std::string& name) {
+    size_t at = all.find(name + ":");
+    if (at == std::string::npos) return std::string();
+    return all.substr(at, all.find('|', at) - at);
+  };
+  EXPECT_EQ(line_of("openai.tokens.prompt"), "openai.tokens.prompt:10:11:12");
+  EXPECT_EQ(line_of("openai.tokens.completion"), "openai.tokens.completion:5:5:5");
+  EXPECT_EQ(line_of("openai.ratelimit.remaining.requests"), "openai.ratelimit.remaining.requests:497");
+  EXPECT_EQ(line_of("openai.request.error"), "openai.request.error:3");
+  EXPECT_EQ(count_lines(got), 7u);  // 2 gauges, 3 token distributions, duration, error count
+  EXPECT_EQ(s.counters().received.load(), 3u);
+  EXPECT_EQ(s.counters().sent.load(), 21u);  // 7 lines per call
+  EXPECT_EQ(s.counters().dropped.load(), 0u);
 }
 
 TEST(DogStatsDSink, UnixDatagramSocket) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "admin/admin_server.h"
+#include "app/memory_release.h"
 #include "app/sinks_from_config.h"
 #include "core/debug_log.h"
 #include "core/paths.h"
@@ -56,6 +57,7 @@ struct app::impl {
   std::unique_ptr<pipeline::pipeline> pipe;
   std::unique_ptr<proxy::proxy_server> proxy;
   std::unique_ptr<admin::admin_server> admin;
+  std::unique_ptr<memory_release> memory;
   std::atomic<bool> ready{false};
   bool stopped = false;
 
@@ -150,6 +152,9 @@ void app::start() {
   impl_->pipe->start();
   impl_->proxy->start();
   impl_->admin->start();
+  impl_->memory = std::make_unique<memory_release>([p = impl_->proxy.get()] { return p->open_connections(); },
+                                                   memory_release::options{});
+  impl_->memory->start();
   impl_->ready = true;
 }
 
@@ -157,6 +162,7 @@ void app::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->ready = false;
+  if (impl_->memory) impl_->memory->stop();
   impl_->proxy->stop();  // in-flight calls finish, their exchanges are queued
   impl_->pipe->stop();   // the queue is closed and drained into the store's queue
   impl_->store->stop();  // the store's queue is drained and committed

@@ -1,5 +1,6 @@
 #include "proxy/proxy_server.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -104,6 +105,12 @@ proxy_server::~proxy_server() { stop(); }
 uint16_t proxy_server::port() const { return impl_->acceptor->local_endpoint().port(); }
 
 const proxy_counters& proxy_server::counters() const { return impl_->counters; }
+
+size_t proxy_server::open_connections() const {
+  size_t n = 0;
+  for (const auto& w : impl_->workers) n += static_cast<size_t>(std::max(0, w->active.load(std::memory_order_relaxed)));
+  return n;
+}
 
 void proxy_server::start() {
   net::co_spawn(impl_->workers[0]->ctx, impl_->accept_loop(), report_exception);

@@ -36,6 +36,7 @@ class proxy_server {
   // Safe to call from any thread, once.
   void stop();
   const proxy_counters& counters() const;
+  size_t open_connections() const;  // downstream connections open now, all workers
 
  private:
   struct impl;

@@ -36,6 +36,12 @@ constexpr size_t kInitialBuffer = 16 * 1024;
 // request heads and bodies fit; a larger body grows it by doubling (grow_request_buffer).
 constexpr size_t kRequestBufferStart = 4 * 1024;
 constexpr size_t kMaxUpstreamHead = 64 * 1024;
+// The upstream read buffer starts at 4 KB too: an SSE stream reads a few hundred bytes at a time
+// for minutes, and 1000 open streams each holding 16 KB was a third of llmtap's memory. A read
+// that fills the buffer doubles it (up to kUpstreamBufferMax), so a large JSON body still comes
+// in a few big reads.
+constexpr size_t kUpstreamBufferStart = 4 * 1024;
+constexpr size_t kUpstreamBufferMax = 64 * 1024;
 constexpr size_t kMaxChunkHeader = 8 * 1024;  // Beast 360's sanity limit, missing from 345
 
 void append_capped(capture& c, std::string_view bytes, size_t cap) {
@@ -425,7 +431,7 @@ class session {
     int ti = co_await route(x);
     if (ti < 0) co_return !wants_close();
     const auto& t = w_.targets[static_cast<size_t>(ti)];
-    if (ubuf_.empty()) ubuf_.resize(kInitialBuffer, 0);
+    if (ubuf_.empty()) ubuf_.resize(kUpstreamBufferStart, 0);
     size_t ufilled = 0, head_end = 0;
     for (int attempt = 0;; ++attempt) {
       x.t.upstream_connect_start = mono_ns();
@@ -691,7 +697,10 @@ class session {
     pause(x);
     auto [ec, n] = co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
     resume();
-    if (!ec) co_return std::pair{body_read::data, n};
+    if (!ec) {
+      if (leftover + n == ubuf_.size() && ubuf_.size() < kUpstreamBufferMax) ubuf_.resize(ubuf_.size() * 2, leftover + n);
+      co_return std::pair{body_read::data, n};
+    }
     if (rs_->need_eof() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated)) {
       beast::error_code eec;
       rs_->put_eof(eec);

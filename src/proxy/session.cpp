@@ -22,6 +22,7 @@
 #include "proxy/error_response.h"
 #include "proxy/http_observers.h"
 #include "proxy/io_buffer.h"
+#include "proxy/stream_capture.h"
 #include "proxy/usage_rewrite.h"
 #include "proxy/worker.h"
 
@@ -43,27 +44,6 @@ constexpr size_t kMaxUpstreamHead = 64 * 1024;
 constexpr size_t kUpstreamBufferStart = 4 * 1024;
 constexpr size_t kUpstreamBufferMax = 64 * 1024;
 constexpr size_t kMaxChunkHeader = 8 * 1024;  // Beast 360's sanity limit, missing from 345
-
-void append_capped(capture& c, std::string_view bytes, size_t cap) {
-  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
-  if (bytes.size() > room) c.truncated = true;
-  c.bytes.append(bytes.data(), std::min(room, bytes.size()));
-}
-
-// One SSE payload and its separator into the stream capture, with one size check. The first one
-// reserves room for a typical stream (an 18-event chat answer is ~6 KB), so the capture is not
-// regrown from 15 bytes by doubling, copying what it holds each time.
-constexpr size_t kStreamCaptureStart = 8 * 1024;
-void append_event_capped(capture& c, std::string_view payload, size_t cap) {
-  if (c.bytes.capacity() < kStreamCaptureStart) c.bytes.reserve(std::min(cap, kStreamCaptureStart));
-  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
-  if (payload.size() + 1 > room) {
-    c.truncated = true;
-    c.bytes.append(payload.data(), std::min(room, payload.size()));
-    return;
-  }
-  c.bytes.append(payload.data(), payload.size()).push_back(kRecordSeparator);
-}
 
 template <class Stream, class Buffers>
 auto write_all(Stream& s, const Buffers& b) {
@@ -137,6 +117,7 @@ class session {
   std::optional<response_observer> rs_;
   std::unique_ptr<upstream_conn> up_;
   openai::sse_framer framer_;
+  std::string chunk_header_;  // this stream's repeated chunk fields (compact_chunk)
   usage_event_filter filter_;  // include_usage rewrite: drops the usage event we asked for
   std::string filtered_;       // events ready to go downstream in filter mode
   std::string rewritten_body_;  // the request body with include_usage added
@@ -560,18 +541,21 @@ class session {
     size_t cap = s_.capture_max_bytes;
     if (x.stream) {
       framer_.reset();
+      chunk_header_.clear();
       filter_.reset();
       filtered_.clear();
       rs.on_body = [this, &x, filter, cap](std::string_view b) {
-        framer_.feed(b, [&x, cap](const openai::sse_event& ev) {
+        framer_.feed(b, [this, &x, cap](const openai::sse_event& ev) {
           x.next_event_slot().assign(ev.data);
           // The content test runs only until the first token; after that every payload is kept
-          // as is (events without text add nothing when usage is estimated).
+          // (events without text add nothing when usage is estimated).
           if (x.t.first_token == 0) {
             if (!openai::event_has_content(ev.event, ev.data)) return;
             x.t.first_token = mono_ns();
           }
-          append_event_capped(x.stream_content, ev.data, cap);
+          std::string_view lead;
+          std::string_view kept = compact_chunk(ev.data, chunk_header_, lead);
+          append_event_capped(x.stream_content, lead, kept, cap);
         });
         if (filter) filter_.feed(b, filtered_);
       };

@@ -1,0 +1,45 @@
+#include "proxy/stream_capture.h"
+
+#include <algorithm>
+
+namespace llmtap::proxy {
+namespace {
+// The first event reserves room for a typical stream (a compacted 40-chunk answer is ~4 KB), so
+// the capture is not regrown from 15 bytes by doubling, copying what it holds each time.
+constexpr size_t kStreamCaptureStart = 4 * 1024;
+}  // namespace
+
+void append_capped(capture& c, std::string_view bytes, size_t cap) {
+  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
+  if (bytes.size() > room) c.truncated = true;
+  c.bytes.append(bytes.data(), std::min(room, bytes.size()));
+}
+
+void append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap) {
+  if (c.truncated) return;
+  if (c.bytes.capacity() < kStreamCaptureStart) c.bytes.reserve(std::min(cap, kStreamCaptureStart));
+  size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
+  if (lead.size() + payload.size() + 1 > room) {
+    c.truncated = true;
+    return;
+  }
+  c.bytes.append(lead).append(payload).push_back(kRecordSeparator);
+}
+
+std::string_view compact_chunk(std::string_view payload, std::string& header,
+                               std::string_view& lead) {
+  lead = {};
+  constexpr std::string_view kChoices = "\"choices\":";
+  size_t at = payload.find(kChoices);
+  if (at == std::string_view::npos || at < 2 || payload[at - 1] != ',') return payload;
+  std::string_view head = payload.substr(0, at);  // "{...," up to the comma before "choices"
+  if (header.empty()) {
+    header.assign(head);
+    return payload;
+  }
+  if (head != header) return payload;
+  lead = "{";
+  return payload.substr(at);
+}
+
+}  // namespace llmtap::proxy

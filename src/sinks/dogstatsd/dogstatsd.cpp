@@ -162,7 +162,12 @@ bool dogstatsd_sink::send_datagram(std::string_view d, size_t lines) {
 void dogstatsd_sink::deliver(std::vector<item>& batch) {
   lines_.clear();
   size_t calls_lines = 0;  // the per-call lines this batch stands for: what sent/dropped count
-  for (const auto& x : batch) calls_lines += encoder_.append(*x, lines_);
+  if (o_.aggregate) {
+    for (const auto& x : batch) calls_lines += encoder_.collect(*x, aggregator_);
+    aggregator_.take(lines_, o_.max_datagram);
+  } else {
+    for (const auto& x : batch) calls_lines += encoder_.append(*x, lines_);
+  }
   if (!ensure_socket()) {
     counters_.errors.fetch_add(1, std::memory_order_relaxed);
     counters_.dropped.fetch_add(calls_lines, std::memory_order_relaxed);
@@ -170,23 +175,17 @@ void dogstatsd_sink::deliver(std::vector<item>& batch) {
       debug_line(fmt::format("dogstatsd: dropped {} lines: {}", calls_lines, open_error_));
     return;
   }
-  std::string_view wire(lines_);
-  if (o_.aggregate) {
-    aggregator_.add(lines_);
-    aggregated_.clear();
-    aggregator_.take(aggregated_, o_.max_datagram);
-    wire = aggregated_;
-  }
   size_t wire_lines = 0, wire_sent = 0;
   auto send = [&](std::string_view d, size_t n) {
     wire_lines += n;
     if (fd_ >= 0 && send_datagram(d, n)) wire_sent += n;
   };
-  packer_.add(wire, send);
+  packer_.add(lines_, send);
   packer_.flush(send);
   // Aggregated lines stand for several per-call lines: a lost datagram loses its share of them.
   size_t sent = wire_sent == wire_lines ? calls_lines
-                                        : wire_lines == 0 ? 0 : calls_lines * wire_sent / wire_lines;
+                : wire_lines == 0       ? 0
+                                        : calls_lines * wire_sent / wire_lines;
   counters_.sent.fetch_add(sent, std::memory_order_relaxed);
   counters_.dropped.fetch_add(calls_lines - sent, std::memory_order_relaxed);
 }

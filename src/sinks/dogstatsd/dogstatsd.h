@@ -61,7 +61,6 @@ class dogstatsd_sink final : public queued_sink {
   metric_encoder encoder_;
   std::string lines_;
   line_aggregator aggregator_;
-  std::string aggregated_;
   datagram_packer packer_;
 };
 

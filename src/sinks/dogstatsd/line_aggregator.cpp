@@ -1,6 +1,7 @@
 #include "sinks/dogstatsd/line_aggregator.h"
 
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -14,93 +15,79 @@ bool parse_int(std::string_view v, int64_t& out) {
 
 }  // namespace
 
-void line_aggregator::add(std::string_view lines) {
-  while (!lines.empty()) {
-    size_t end = lines.find('\n');
-    std::string_view one = lines.substr(0, end);
-    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
-    if (!one.empty()) add_line(one);
-  }
+size_t line_aggregator::group(std::string_view tags) {
+  auto it = by_tags_.find(tags);
+  if (it != by_tags_.end()) return it->second;
+  groups_.push_back({std::string(tags), {}});
+  by_tags_.emplace(std::string(tags), groups_.size() - 1);
+  return groups_.size() - 1;
 }
 
-void line_aggregator::add_line(std::string_view line) {
-  size_t colon = line.find(':');
-  size_t bar = colon == std::string_view::npos ? colon : line.find('|', colon);
-  // Sets cannot be packed (a set's value may itself contain ':'): they, and anything that is not
-  // "name:value|type...", go out unchanged, one entry each.
-  bool plain = bar == std::string_view::npos || bar + 1 >= line.size() || line[bar + 1] == 's';
-  if (plain) {
-    entry e;
-    e.name.assign(line);
-    e.lines = 1;
-    order_.push_back(std::move(e));
-    return;
-  }
-  std::string_view name = line.substr(0, colon), value = line.substr(colon + 1, bar - colon - 1);
-  std::string_view rest = line.substr(bar);
-  key_.assign(name);
-  key_.append(rest);
-  auto [it, inserted] = index_.try_emplace(key_, order_.size());
-  if (inserted) {
-    entry e;
-    e.name.assign(name);
-    e.rest.assign(rest);
-    e.type = rest[1];
-    order_.push_back(std::move(e));
-  }
-  entry& e = order_[it->second];
-  ++e.lines;
-  int64_t n = 0;
-  if (e.type == 'c' && parse_int(value, n)) {
-    e.summed = true;
-    e.sum += n;
-  } else if (e.type == 'g') {
-    e.values.assign(value);  // a gauge reports its latest value
-  } else {
-    if (!e.values.empty()) e.values += ':';
-    e.values.append(value);
-  }
-}
-
-void line_aggregator::emit(const entry& e, std::string& out, size_t max_line) const {
-  if (e.type == 0) {
-    out.append(e.name).append("\n");
-    return;
-  }
-  std::string values;
-  if (e.summed) {
-    fmt::format_int f(e.sum);
-    values.assign(f.data(), f.size());
-    if (!e.values.empty()) values.append(":").append(e.values);
-  } else {
-    values = e.values;
-  }
-  // Cut the values into lines that fit: name ':' chunk rest '\n'.
-  size_t fixed = e.name.size() + 1 + e.rest.size();
-  size_t room = max_line > fixed ? max_line - fixed : 0;
-  std::string_view left(values);
-  while (!left.empty()) {
-    size_t take = left.size();
-    if (take > room) {
-      size_t cut = left.rfind(':', room);
-      take = cut == std::string_view::npos || cut == 0 ? left.find(':') : cut;
-      if (take == std::string_view::npos) take = left.size();  // one value longer than a line
+void line_aggregator::add(size_t g, std::string_view name, char type, const char* extra_tag,
+                          std::string_view value) {
+  auto& all = groups_[g].members;
+  series* s = nullptr;
+  for (auto& c : all)  // a call has about a dozen metrics: a short scan beats hashing
+    if (c.type == type && c.name == name &&
+        (c.extra_tag == extra_tag || (c.extra_tag != nullptr && extra_tag != nullptr &&
+                                      std::strcmp(c.extra_tag, extra_tag) == 0))) {
+      s = &c;
+      break;
     }
-    out.append(e.name).append(":").append(left.substr(0, take)).append(e.rest).append("\n");
-    left.remove_prefix(take);
-    if (!left.empty()) left.remove_prefix(1);  // the ':' between two chunks
+  if (s == nullptr) s = &all.emplace_back(series{name, type, extra_tag});
+  ++s->count;
+  int64_t n = 0;
+  if (type == 'c' && parse_int(value, n)) {
+    s->summed = true;
+    s->sum += n;
+  } else if (type == 'g') {
+    s->values.assign(value);  // a gauge reports its latest value
+  } else {
+    if (!s->values.empty()) s->values += ':';
+    s->values.append(value);
+  }
+}
+
+void line_aggregator::emit(const group_of_series& g, const series& s, std::string& out,
+                           size_t max_line) const {
+  std::string values;
+  if (s.summed) {
+    fmt::format_int f(s.sum);
+    values.assign(f.data(), f.size());
+    if (!s.values.empty()) values.append(":").append(s.values);
+  }
+  std::string_view all = s.summed ? std::string_view(values) : std::string_view(s.values);
+  // name ':' values '|' type "|#" tags [',' extra]
+  size_t extra = s.extra_tag != nullptr ? 1 + std::string_view(s.extra_tag).size() : 0;
+  size_t fixed = s.name.size() + 1 + 2 + 2 + g.tags.size() + extra;
+  size_t room = max_line > fixed ? max_line - fixed : 0;
+  while (!all.empty()) {
+    size_t take = all.size();
+    if (take > room) {  // cut between two values; a value longer than a line goes out alone
+      size_t cut = all.rfind(':', room);
+      take = cut == std::string_view::npos || cut == 0 ? all.find(':') : cut;
+      if (take == std::string_view::npos) take = all.size();
+    }
+    out.append(s.name).append(":").append(all.substr(0, take));
+    out.append("|").push_back(s.type);
+    out.append("|#").append(g.tags);
+    if (s.extra_tag != nullptr) out.append(",").append(s.extra_tag);
+    out.push_back('\n');
+    all.remove_prefix(take);
+    if (!all.empty()) all.remove_prefix(1);  // the ':' between two chunks
   }
 }
 
 size_t line_aggregator::take(std::string& out, size_t max_line) {
-  size_t lines = 0;
-  for (const entry& e : order_) {
-    emit(e, out, max_line);
-    lines += e.lines;
-  }
-  order_.clear();
-  index_.clear();
-  return lines;
+  size_t values = 0;
+  for (const auto& g : groups_)
+    for (const auto& s : g.members) {
+      emit(g, s, out, max_line);
+      values += s.count;
+    }
+  groups_.clear();
+  by_tags_.clear();
+  return values;
 }
 
 }  // namespace llmtap::sinks

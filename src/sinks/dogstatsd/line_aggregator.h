@@ -1,8 +1,8 @@
 #pragma once
-// Client-side aggregation of DogStatsD lines over one flush, as Datadog's own clients do it
-// (datadog-go's client-side and "extended" aggregation): lines with the same name, type and tags
-// become one line. Counts are summed, a gauge keeps its last value, and distributions (and any
-// other type) keep every value, packed with DogStatsD protocol v1.1's ':' separator:
+// Client-side aggregation of DogStatsD metrics over one flush, as Datadog's own clients do it
+// (datadog-go's client-side and "extended" aggregation): values with the same name, type and tags
+// become one line. Counts are summed, a gauge keeps its last value, and distributions keep every
+// value, packed with DogStatsD protocol v1.1's ':' separator:
 //   openai.tokens.prompt:12:40:7|d|#env:prod,...
 // The Agent accepts packed values since v6.25.0 / v7.25.0 and computes the same distribution as
 // from one line per value (https://docs.datadoghq.com/developers/dogstatsd/datagram_shell,
@@ -10,9 +10,10 @@
 //
 // Why: a call is about 8 lines of ~280 bytes (the tags repeat on each), so without aggregation
 // every call costs llmtap one or two send() syscalls. Calls of one flush that share their tags
-// collapse into a handful of lines.
+// collapse into a handful of lines. The tags are looked up once per call (`group`), not per line.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,34 +23,43 @@ namespace llmtap::sinks {
 
 class line_aggregator {
  public:
-  // `lines`: '\n'-terminated DogStatsD lines ("name:value|type|#tags"). A line without a value or
-  // a type is kept as it is.
-  void add(std::string_view lines);
+  // The group of series sharing `tags` ("k:v,k:v"), created on first use. Valid until take().
+  size_t group(std::string_view tags);
+  // One value of metric `name` (type 'c', 'g', 'd'...; `extra_tag` appended to the group's tags,
+  // or null). `name` and `extra_tag` must outlive take() (the encoder passes literals).
+  void add(size_t group, std::string_view name, char type, const char* extra_tag,
+           std::string_view value);
 
   // Appends the aggregated lines to `out` (each followed by a newline), none longer than
-  // `max_line` bytes (the newline not counted: the packer joins lines with it),
-  // unless a single value makes it so, and forgets them. Returns how many input lines the
-  // output stands for (the sink's "sent" counter keeps counting per-call lines).
+  // `max_line` bytes (the newline not counted: the packer joins lines with it), unless a single
+  // value makes it so, and forgets them. Returns how many values they stand for (the sink's
+  // "sent" counter keeps counting per-call lines).
   size_t take(std::string& out, size_t max_line);
 
-  bool empty() const { return order_.empty(); }
+  bool empty() const { return groups_.empty(); }
 
  private:
-  struct entry {
-    std::string name;  // "openai.tokens.prompt"
-    std::string rest;  // "|d|#tags..."
-    char type = 0;     // 'c', 'g', 'd', ... (first letter of the type)
+  struct series {
+    std::string_view name;
+    char type = 0;
+    const char* extra_tag = nullptr;
     bool summed = false;
     int64_t sum = 0;     // counts with integer values
-    std::string values;  // other types: "v1:v2:..." (gauge: the last value)
-    size_t lines = 0;    // input lines merged into this entry
+    std::string values;  // other values: "v1:v2:..." (a gauge: the last one)
+    size_t count = 0;    // values added
   };
-  void add_line(std::string_view line);
-  void emit(const entry& e, std::string& out, size_t max_line) const;
+  struct group_of_series {
+    std::string tags;
+    std::vector<series> members;
+  };
+  void emit(const group_of_series& g, const series& s, std::string& out, size_t max_line) const;
 
-  std::unordered_map<std::string, size_t> index_;  // name + rest -> position in order_
-  std::vector<entry> order_;                       // first-seen order: output is repeatable
-  std::string key_;
+  struct tags_hash {  // lookups by string_view: no copy of the tags per call
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, tags_hash, std::equal_to<>> by_tags_;
+  std::vector<group_of_series> groups_;  // first-seen order: output is repeatable
 };
 
 }  // namespace llmtap::sinks

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "sinks/dogstatsd/datadog_facts.h"
 
 namespace llmtap::sinks {
@@ -42,29 +44,20 @@ void append_usd(std::string& out, int64_t nano_usd) {
   out.append(digits, static_cast<size_t>(n));
 }
 
-void metric_encoder::line(std::string& out, std::string_view name, int64_t value, char type,
-                          const char* extra_tag) {
-  fmt::format_int f(value);
-  line(out, name, std::string_view(f.data(), f.size()), type, extra_tag);
-}
-
-void metric_encoder::line(std::string& out, std::string_view name, std::string_view value,
-                          char type, const char* extra_tag) {
-  out.append(name);
-  out += ':';
-  out.append(value);
-  out += '|';
-  out += type;
-  out += "|#";
-  out.append(tags_);
-  if (extra_tag != nullptr) (out += ',') += extra_tag;
-  out += '\n';
-  ++lines_;
-}
-
-size_t metric_encoder::append(const exchange& x, std::string& out) {
+// Calls emit(name, value, type, extra_tag) for each of the call's metrics, with tags_ built.
+template <class Emit>
+size_t metric_encoder::each_metric(const exchange& x, Emit&& emit_value) {
   using namespace datadog;
-  lines_ = 0;
+  size_t lines = 0;
+  auto line = [&](std::string_view name, auto value, char type, const char* extra_tag) {
+    if constexpr (std::is_integral_v<decltype(value)>) {
+      fmt::format_int f(value);
+      emit_value(name, std::string_view(f.data(), f.size()), type, extra_tag);
+    } else {
+      emit_value(name, std::string_view(value), type, extra_tag);
+    }
+    ++lines;
+  };
   // The tags of every metric, in the Python tracer's order (`_metrics_tags`); empty values are
   // sent as "key:", as it does.
   tags_.clear();
@@ -89,40 +82,62 @@ size_t metric_encoder::append(const exchange& x, std::string& out) {
   // Rate-limit gauges, from any response that carried the headers (the Python tracer reads them
   // from successful responses only; a 429's headers are the most useful ones).
   const rate_limits& rl = x.limits;
-  if (rl.limit_requests >= 0)
-    line(out, "openai.ratelimit.requests", rl.limit_requests, 'g', nullptr);
-  if (rl.limit_tokens >= 0) line(out, "openai.ratelimit.tokens", rl.limit_tokens, 'g', nullptr);
+  if (rl.limit_requests >= 0) line("openai.ratelimit.requests", rl.limit_requests, 'g', nullptr);
+  if (rl.limit_tokens >= 0) line("openai.ratelimit.tokens", rl.limit_tokens, 'g', nullptr);
   if (rl.remaining_requests >= 0)
-    line(out, "openai.ratelimit.remaining.requests", rl.remaining_requests, 'g', nullptr);
+    line("openai.ratelimit.remaining.requests", rl.remaining_requests, 'g', nullptr);
   if (rl.remaining_tokens >= 0)
-    line(out, "openai.ratelimit.remaining.tokens", rl.remaining_tokens, 'g', nullptr);
+    line("openai.ratelimit.remaining.tokens", rl.remaining_tokens, 'g', nullptr);
 
   // Tokens: zero counts are skipped, as `record_usage` does (embeddings have no completion).
   if (x.usage.source != usage_source::none) {
     const char* est = estimated_tag(x);
     const usage& u = x.usage;
-    if (u.input_tokens > 0) line(out, "openai.tokens.prompt", u.input_tokens, 'd', est);
-    if (u.output_tokens > 0) line(out, "openai.tokens.completion", u.output_tokens, 'd', est);
-    if (int64_t total = total_tokens(x); total > 0)
-      line(out, "openai.tokens.total", total, 'd', est);
+    if (u.input_tokens > 0) line("openai.tokens.prompt", u.input_tokens, 'd', est);
+    if (u.output_tokens > 0) line("openai.tokens.completion", u.output_tokens, 'd', est);
+    if (int64_t total = total_tokens(x); total > 0) line("openai.tokens.total", total, 'd', est);
     // llmtap's own: parts of prompt and completion, whenever the response reported them.
-    if (u.cached_input_tokens >= 0)
-      line(out, "openai.tokens.cached", u.cached_input_tokens, 'd', est);
-    if (u.reasoning_tokens >= 0) line(out, "openai.tokens.reasoning", u.reasoning_tokens, 'd', est);
+    if (u.cached_input_tokens >= 0) line("openai.tokens.cached", u.cached_input_tokens, 'd', est);
+    if (u.reasoning_tokens >= 0) line("openai.tokens.reasoning", u.reasoning_tokens, 'd', est);
   }
 
-  if (failed) line(out, "openai.request.error", 1, 'c', nullptr);
-  line(out, "openai.request.duration", duration_ns(x), 'd', nullptr);
+  if (failed) line("openai.request.error", 1, 'c', nullptr);
+  line("openai.request.duration", duration_ns(x), 'd', nullptr);
 
   // llmtap's own: time to first token (streams) and cost (priced calls only, never a made-up 0).
   if (int64_t ttft = time_to_first_token_ns(x); ttft >= 0)
-    line(out, "openai.request.time_to_first_token", ttft, 'd', nullptr);
+    line("openai.request.time_to_first_token", ttft, 'd', nullptr);
   if (x.cost_nano_usd >= 0) {
     scratch_.clear();
     append_usd(scratch_, x.cost_nano_usd);
-    line(out, "openai.request.cost", std::string_view(scratch_), 'd', nullptr);
+    line("openai.request.cost", std::string_view(scratch_), 'd', nullptr);
   }
-  return lines_;
+  return lines;
+}
+
+size_t metric_encoder::append(const exchange& x, std::string& out) {
+  return each_metric(
+      x, [&](std::string_view name, std::string_view value, char type, const char* extra_tag) {
+        out.append(name);
+        out += ':';
+        out.append(value);
+        out += '|';
+        out += type;
+        out += "|#";
+        out.append(tags_);
+        if (extra_tag != nullptr) (out += ',') += extra_tag;
+        out += '\n';
+      });
+}
+
+size_t metric_encoder::collect(const exchange& x, line_aggregator& agg) {
+  size_t g = static_cast<size_t>(-1);
+  return each_metric(
+      x, [&](std::string_view name, std::string_view value, char type, const char* extra_tag) {
+        if (g == static_cast<size_t>(-1))
+          g = agg.group(tags_);  // tags_ is complete by the first line
+        agg.add(g, name, type, extra_tag, value);
+      });
 }
 
 }  // namespace llmtap::sinks

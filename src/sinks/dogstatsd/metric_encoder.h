@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/exchange.h"
+#include "sinks/dogstatsd/line_aggregator.h"
 
 namespace llmtap::sinks {
 
@@ -28,17 +29,16 @@ class metric_encoder {
   explicit metric_encoder(metric_options o = {}) : o_(o) {}
   // Appends the call's lines to `out`, each ending in '\n'. Returns how many lines.
   size_t append(const exchange& x, std::string& out);
+  // The same metrics into an aggregator (one flush's calls). Returns how many lines they are.
+  size_t collect(const exchange& x, line_aggregator& agg);
 
  private:
-  void line(std::string& out, std::string_view name, int64_t value, char type,
-            const char* extra_tag);
-  void line(std::string& out, std::string_view name, std::string_view value, char type,
-            const char* extra_tag);
+  template <class Emit>
+  size_t each_metric(const exchange& x, Emit&& emit);
 
   metric_options o_;
   std::string tags_;  // this call's tags, built once and copied into every line
   std::string scratch_;
-  size_t lines_ = 0;
 };
 
 // USD from nano-USD, in plain decimal ("0.000015", "1.5", "0"): exact, no exponent notation.

@@ -1,0 +1,156 @@
+#pragma once
+// One downstream connection, request after request (the proxy's internals; only
+// run_session is public, in worker.h). The phases of a call, in order, are the member functions
+// below (docs/life-of-a-request.md follows the same names):
+//   read_request -> route -> acquire_upstream / send_request -> read_response_head
+//   -> relay_response_body -> finish (the exchange leaves through the queue)
+// session.cpp has the request side (read_request, route, finish), relay.cpp the upstream side
+// (proxy_call, read_response_head, relay_response_body and its helpers).
+// Bodies are never re-serialized: the raw bytes read are the bytes written. Observation (SSE
+// framing, capture) happens after the bytes are on their way downstream.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdint>
+#include <optional>
+
+#include "core/clock.h"
+#include "openai/sse.h"
+#include "proxy/error_response.h"
+#include "proxy/http_observers.h"
+#include "proxy/io_buffer.h"
+#include "proxy/usage_rewrite.h"
+#include "proxy/worker.h"
+
+namespace llmtap::proxy {
+
+using tcp = net::ip::tcp;
+namespace beast = boost::beast;
+
+inline constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+inline constexpr size_t kInitialBuffer = 16 * 1024;
+// A connection's request buffer starts small: it sits idle while a response streams, and most
+// request heads and bodies fit; a larger body grows it by doubling (grow_request_buffer).
+inline constexpr size_t kRequestBufferStart = 4 * 1024;
+inline constexpr size_t kMaxUpstreamHead = 64 * 1024;
+// The upstream read buffer starts at 4 KB too: an SSE stream reads a few hundred bytes at a time
+// for minutes, and 1000 open streams each holding 16 KB was a third of llmtap's memory. A read
+// that fills the buffer doubles it (up to kUpstreamBufferMax), so a large JSON body still comes
+// in a few big reads.
+inline constexpr size_t kUpstreamBufferStart = 4 * 1024;
+inline constexpr size_t kUpstreamBufferMax = 64 * 1024;
+inline constexpr size_t kMaxChunkHeader = 8 * 1024;  // Beast 360's sanity limit, missing from 345
+
+template <class Stream, class Buffers>
+auto write_all(Stream& s, const Buffers& b) {
+  return net::async_write(s, b, kTuple);
+}
+
+inline auto up_read(upstream_conn& c, net::mutable_buffer b) {
+  return c.tls ? c.tls->async_read_some(b, kTuple) : c.plain->async_read_some(b, kTuple);
+}
+
+template <class Buffers>
+auto up_write(upstream_conn& c, const Buffers& b) {
+  return c.tls ? net::async_write(*c.tls, b, kTuple) : net::async_write(*c.plain, b, kTuple);
+}
+
+inline bool is_disconnect(const beast::error_code& ec) {
+  return ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+}
+
+class session {
+ public:
+  session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
+    dbuf_.resize(kRequestBufferStart, 0);
+    handle_.down = &down_;
+    w_.sessions.insert(&handle_);
+  }
+  ~session() {
+    w_.sessions.erase(&handle_);
+    w_.active.fetch_sub(1, std::memory_order_relaxed);
+  }
+  // Serves requests until the connection closes.
+  net::awaitable<void> run();
+
+ private:
+  enum class read_status { ok, closed, answered };
+
+  worker& w_;
+  const session_settings& s_;
+  beast::tcp_stream down_;
+  session_handle handle_;
+  io_buffer dbuf_;  // the raw request(s) from the client
+  size_t filled_ = 0, head_end_ = 0, body_end_ = 0;
+  io_buffer ubuf_;        // the upstream response, one read at a time
+  std::string head_out_;  // a rewritten head, reused
+  std::optional<request_observer> rq_;
+  std::optional<response_observer> rs_;
+  std::unique_ptr<upstream_conn> up_;
+  openai::sse_framer framer_;
+  std::string chunk_header_;    // this stream's repeated chunk fields (compact_chunk)
+  usage_event_filter filter_;   // include_usage rewrite: drops the usage event we asked for
+  std::string filtered_;        // events ready to go downstream in filter mode
+  std::string rewritten_body_;  // the request body with include_usage added
+  int64_t resumed_ = 0;         // when our code last got control back from an await
+  uint64_t served_ = 0;         // calls on this connection so far
+  net::steady_timer head_timer_{down_.get_executor()};
+  uint64_t head_wait_gen_ = 0;
+  bool head_timed_out_ = false;
+
+  // Time inside llmtap: everything between awaits.
+  int64_t resume() { return resumed_ = mono_ns(); }
+  void pause(exchange& x) { x.inside_ns += mono_ns() - resumed_; }
+
+  enum class head_status { ok, answered, closed_early };
+
+  size_t consumed_ = 0;
+
+  enum class body_read { data, ended, cut };
+
+  // ---- phase: read_request -------------------------------------------------------------
+  net::awaitable<read_status> read_request(exchange& x);
+  // Growing the request buffer moves it. The parsed head's views (method, target, fields) point
+  // into it, and are read after the body (route): they follow to the same offsets in the new
+  // buffer. (They used to be left pointing into the freed one whenever a body outgrew 16 KB.)
+  void grow_request_buffer(size_t n);
+  void stamp_accepted(exchange& x);
+  net::awaitable<read_status> reject_request(exchange& x, beast::error_code ec);
+  net::awaitable<void> answer_error(exchange& x, const proxy_error_info& e, std::string message,
+                                    outcome o, bool close);
+  // ---- phase: route ------------------------------------------------------------------------
+  // Picks the upstream, fills the request facts of the exchange and builds the upstream head.
+  // Returns the target index, or -1 after answering an error.
+  net::awaitable<int> route(exchange& x);
+  static void apply_llmtap_header(exchange& x, std::string_view name, std::string_view value);
+  bool wants_close() const;
+  // ---- phase: finish -------------------------------------------------------------------------
+  // The logging hand-off: the exchange leaves this thread, or is dropped and counted.
+  void finish(std::unique_ptr<exchange> x);
+
+  // ---- phases: acquire_upstream, send_request, read_response_head, relay_response_body ----
+  // Returns whether the downstream connection may carry another request.
+  net::awaitable<bool> proxy_call(exchange& x);
+  net::awaitable<head_status> read_response_head(exchange& x, size_t& ufilled, size_t& head_end);
+  net::awaitable<bool> relay_response_body(exchange& x, size_t ufilled, size_t head_end);
+  bool response_done(exchange& x, bool close);
+  // The include_usage variant of the relay: parse first (the filter needs whole events), then
+  // send the events that completed in this read as one chunk. No delay is added: an event is of
+  // use to the client only once it is complete.
+  net::awaitable<bool> relay_filtered(exchange& x, size_t ufilled, size_t head_end, bool close);
+  // Feeds ubuf_[0, n) to the response parser (which feeds the framer or the capture); keeps
+  // any unparsed tail (a partial chunk header) at the front of ubuf_.
+  bool observe_body(exchange& x, size_t n);
+  // The next read of the response body, after the `leftover` bytes kept at the front of ubuf_.
+  // `ended`: the body was delimited by the connection's end and is complete. `cut`: the upstream
+  // failed mid-body; the exchange says so and the connection is gone.
+  net::awaitable<std::pair<body_read, size_t>> read_body(exchange& x, size_t leftover);
+  // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
+  bool upstream_cut(exchange& x, const beast::error_code& ec);
+  bool client_gone(exchange& x);
+  static void observe_response_field(exchange& x, const header_field& f);
+};
+
+}  // namespace llmtap::proxy

@@ -106,6 +106,46 @@ TEST(sampling, streamed_chat_is_rebuilt_from_deltas) {
             R"([{"finish_reason":"stop","index":0,"message":{"content":"Hello","role":"assistant"}}])");
 }
 
+// Tool calls arrive in pieces across chunks (name first, arguments in fragments), several
+// choices interleave, a compacted chunk ({"choices":...}) and an escaped string mix with whole
+// ones, and a chunk with a broken byte is mended rather than dropped.
+TEST(sampling, streamed_tool_calls_and_choices_are_rebuilt_from_fragments) {
+  sampling_options o;
+  o.rate = 1;
+  sampler s(o);
+  exchange x = chat_call(R"({"model":"gpt-4o","stream":true,"n":2,"messages":[{"role":"user","content":"hi"}]})", "");
+  x.stream = true;
+  x.event_count = 6;
+  const std::string head = R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-4o",)";
+  x.stream_content.bytes =
+      head + R"("choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]})" +
+      kRecordSeparator + R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}},{"index":1,"delta":{"content":"Ol\u00e1 \"x\""}}]})" +
+      kRecordSeparator + R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}}]})" +
+      kRecordSeparator + "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\" \xff!\"}}]}" +
+      kRecordSeparator + R"({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"},{"index":1,"delta":{},"finish_reason":"stop"}]})" +
+      kRecordSeparator;
+  s.apply(x);
+  EXPECT_EQ(x.sample_output,
+            R"([{"finish_reason":"tool_calls","index":0,"message":{"content":"","role":"assistant","tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"call_1"}]}},)"
+            R"({"finish_reason":"stop","index":1,"message":{"content":"Olá \"x\" )" "\xEF\xBF\xBD" R"(!","role":"assistant"}}])");
+}
+
+// The built-in patterns are skipped when a string cannot hold their match; they still find
+// every kind when it can, in any order and several in one string.
+TEST(sampling, redaction_finds_every_kind_and_leaves_plain_text_alone) {
+  redactor r(true, {});
+  std::string plain = "Nothing to see here: 42 apples, 7 pears, at noon.";
+  EXPECT_EQ(r.apply(plain), 0u);
+  EXPECT_EQ(plain, "Nothing to see here: 42 apples, 7 pears, at noon.");
+  std::string all = "mail ann@example.com, key sk-abcdefghijklmnop1234, BEARER abcdefgh12345678, "
+                    "aws AKIAABCDEFGHIJKLMNOP, card 4111 1111 1111 1111";
+  EXPECT_EQ(r.apply(all), 5u);
+  EXPECT_EQ(all, "mail [REDACTED_EMAIL], key [REDACTED_API_KEY], Bearer [REDACTED_TOKEN], "
+                 "aws [REDACTED_API_KEY], card [REDACTED_CARD]");
+  std::string not_a_card = "order 4111 1111 1111 1112";  // 16 digits, fails the Luhn check
+  EXPECT_EQ(r.apply(not_a_card), 0u);
+}
+
 TEST(sampling, responses_stream_uses_the_terminal_event) {
   sampling_options o;
   o.rate = 1;

@@ -52,6 +52,26 @@ TEST(sample_log, record_has_datadogs_fields) {
   EXPECT_EQ(r["completion"][0]["message"]["content"], "hello");
 }
 
+// The sample texts are spliced into the record as they are: escapes survive, an empty side is
+// null, and the record is still one JSON object with every field once.
+TEST(sample_log, spliced_samples_keep_their_escapes_and_empty_sides_are_null) {
+  exchange x = sampled_chat();
+  x.sample_input = R"([{"role":"user","content":"say \"hi\" \u00e9 \ud83d\ude00 \\ end"}])";
+  x.sample_output.clear();
+  std::string text = sample_record(x, "h");
+  json r = json::parse(text);
+  EXPECT_EQ(r["messages"][0]["content"], "say \"hi\" \u00e9 \U0001F600 \\ end");
+  EXPECT_TRUE(r["completion"].is_null());
+  EXPECT_EQ(r.size(), 11u);  // the 9 fields of every record, messages and completion
+  EXPECT_EQ(text.find("\"messages\""), text.rfind("\"messages\""));
+
+  x.ep = endpoint::responses;
+  x.sample_output = R"([{"type":"message","content":[{"type":"output_text","text":"ok"}]}])";
+  r = json::parse(sample_record(x, "h"));
+  EXPECT_EQ(r["output"][0]["content"][0]["text"], "ok");
+  EXPECT_EQ(r["input"][0]["role"], "user");
+}
+
 TEST(sample_log, failed_call_is_an_error_record) {
   exchange x = sampled_chat();
   x.status = 429;

@@ -1,5 +1,7 @@
 #include "admin/admin_server.h"
+#include "core/thread_name.h"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 #include <thread>
 
 #include "config/config.h"
@@ -32,7 +33,8 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     res.result(http::status::method_not_allowed);
     res.set(http::field::content_type, "application/json");
-    res.body() = R"({"error":{"message":"only GET is supported here","type":"invalid_request_error"}})";
+    res.body() =
+        R"({"error":{"message":"only GET is supported here","type":"invalid_request_error"}})";
   } else if (target == "/healthz") {
     res.set(http::field::content_type, "text/plain");
     res.body() = "ok\n";
@@ -47,7 +49,8 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
   } else {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "application/json");
-    res.body() = R"({"error":{"message":"not found: try /healthz, /readyz or /metrics","type":"invalid_request_error"}})";
+    res.body() =
+        R"({"error":{"message":"not found: try /healthz, /readyz or /metrics","type":"invalid_request_error"}})";
   }
   res.prepare_payload();
   return res;
@@ -87,7 +90,8 @@ struct admin_server::impl {
   }
 };
 
-admin_server::admin_server(const std::string& listen, admin_handlers h) : impl_(std::make_unique<impl>()) {
+admin_server::admin_server(const std::string& listen, admin_handlers h)
+    : impl_(std::make_unique<impl>()) {
   impl_->handlers = std::move(h);
   auto [host, port] = parse_host_port(listen, "proxy.admin_listen");
   beast::error_code ec;
@@ -101,13 +105,20 @@ admin_server::admin_server(const std::string& listen, admin_handlers h) : impl_(
   impl_->acceptor.listen();
 }
 
-admin_server::~admin_server() { stop(); }
+admin_server::~admin_server() {
+  stop();
+}
 
-uint16_t admin_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t admin_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void admin_server::start() {
   net::co_spawn(impl_->ctx, impl_->accept_loop(), net::detached);
-  impl_->thread = std::thread([this] { impl_->ctx.run(); });
+  impl_->thread = std::thread([this] {
+    name_this_thread("admin");
+    impl_->ctx.run();
+  });
 }
 
 void admin_server::stop() {

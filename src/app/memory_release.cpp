@@ -1,4 +1,5 @@
 #include "app/memory_release.h"
+#include "core/thread_name.h"
 
 #include <malloc.h>
 
@@ -23,7 +24,11 @@ memory_release::~memory_release() {
 }
 
 void memory_release::start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!thread_.joinable())
+    thread_ = std::thread([this] {
+      name_this_thread("memory-release");
+      run();
+    });
 }
 
 void memory_release::stop() {

@@ -1,4 +1,5 @@
 #include "pipeline/pipeline.h"
+#include "core/thread_name.h"
 
 #include <cstdio>
 #include <random>
@@ -12,7 +13,10 @@
 namespace llmtap::pipeline {
 
 pipeline::pipeline(exchange_queue& in, options o)
-    : in_(in), o_(std::move(o)), sampler_(o_.sampling), rng_state_(std::random_device{}() | uint64_t(std::random_device{}()) << 32) {}
+    : in_(in),
+      o_(std::move(o)),
+      sampler_(o_.sampling),
+      rng_state_(std::random_device{}() | uint64_t(std::random_device{}()) << 32) {}
 
 // Every call gets a span of its own; a call without a caller's trace starts one. 128-bit trace
 // ids start with the Unix time in seconds, as Datadog's tracers make them.
@@ -31,9 +35,16 @@ void pipeline::assign_trace(exchange& x) {
   x.trace.span_id = next() >> 1;
 }
 
-pipeline::~pipeline() { stop(); }
+pipeline::~pipeline() {
+  stop();
+}
 
-void pipeline::start() { thread_ = std::thread([this] { run(); }); }
+void pipeline::start() {
+  thread_ = std::thread([this] {
+    name_this_thread("pipeline");
+    run();
+  });
+}
 
 void pipeline::stop() {
   in_.close();
@@ -48,12 +59,14 @@ void pipeline::enrich(exchange& x) {
 
 // What --debug shows of a call: facts only, never the key or body text.
 std::string pipeline::describe(const exchange& x) {
-  return fmt::format("call {:x} {} {} upstream={} status={} outcome={} model={} stream={} tokens={}/{} ({}) cost={} duration={}us inside={}us",
-                     x.id, x.method, x.path, x.upstream, x.status, to_string(x.result),
-                     x.model_served.empty() ? x.model_requested : x.model_served, x.stream,
-                     x.usage.input_tokens, x.usage.output_tokens, to_string(x.usage.source),
-                     x.cost_nano_usd < 0 ? std::string("unpriced") : fmt::format("${:.9f}", x.cost_nano_usd / 1e9),
-                     x.t.last_byte > 0 ? (x.t.last_byte - x.t.accepted) / 1000 : -1, x.inside_ns / 1000);
+  return fmt::format(
+      "call {:x} {} {} upstream={} status={} outcome={} model={} stream={} tokens={}/{} ({}) "
+      "cost={} duration={}us inside={}us",
+      x.id, x.method, x.path, x.upstream, x.status, to_string(x.result),
+      x.model_served.empty() ? x.model_requested : x.model_served, x.stream, x.usage.input_tokens,
+      x.usage.output_tokens, to_string(x.usage.source),
+      x.cost_nano_usd < 0 ? std::string("unpriced") : fmt::format("${:.9f}", x.cost_nano_usd / 1e9),
+      x.t.last_byte > 0 ? (x.t.last_byte - x.t.accepted) / 1000 : -1, x.inside_ns / 1000);
 }
 
 void pipeline::run() {
@@ -74,7 +87,9 @@ void pipeline::run() {
       std::shared_ptr<const exchange> done(std::move(x));
       bool stored = !o_.store || o_.store->offer(done);
       for (sinks::sink* s : o_.sinks) s->offer(done);
-      if (o_.debug) std::fprintf(stderr, "llmtap debug: %s -> store: %s\n", line.c_str(), stored ? "queued" : "dropped (store queue full)");
+      if (o_.debug)
+        std::fprintf(stderr, "llmtap debug: %s -> store: %s\n", line.c_str(),
+                     stored ? "queued" : "dropped (store queue full)");
     }
     batch.clear();
   }

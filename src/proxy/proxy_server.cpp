@@ -1,13 +1,14 @@
 #include "proxy/proxy_server.h"
+#include "core/thread_name.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "proxy/worker.h"
 
@@ -43,9 +44,11 @@ struct proxy_server::impl {
     for (;;) {
       worker* best = workers[0].get();
       for (auto& w : workers)
-        if (w->active.load(std::memory_order_relaxed) < best->active.load(std::memory_order_relaxed))
+        if (w->active.load(std::memory_order_relaxed) <
+            best->active.load(std::memory_order_relaxed))
           best = w.get();
-      auto [ec, sock] = co_await acceptor->async_accept(best->ctx, net::as_tuple(net::use_awaitable));
+      auto [ec, sock] =
+          co_await acceptor->async_accept(best->ctx, net::as_tuple(net::use_awaitable));
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {
         // Out of descriptors and the like: back off briefly instead of spinning.
@@ -84,9 +87,9 @@ proxy_server::proxy_server(const config& cfg, exchange_queue& out, std::string k
   size_t n = p.workers > 0 ? static_cast<size_t>(p.workers)
                            : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
   for (size_t i = 0; i < n; ++i)
-    impl_->workers.push_back(std::make_unique<worker>(static_cast<uint16_t>(i), impl_->settings, impl_->targets, out,
-                                                      impl_->counters, impl_->key_secret,
-                                                      p.pool_idle_ms * 1'000'000));
+    impl_->workers.push_back(
+        std::make_unique<worker>(static_cast<uint16_t>(i), impl_->settings, impl_->targets, out,
+                                 impl_->counters, impl_->key_secret, p.pool_idle_ms * 1'000'000));
   auto [host, port] = parse_host_port(p.listen, "proxy.listen");
   beast::error_code ec;
   auto addr = net::ip::make_address(host, ec);
@@ -100,21 +103,34 @@ proxy_server::proxy_server(const config& cfg, exchange_queue& out, std::string k
   a.listen(net::socket_base::max_listen_connections);
 }
 
-proxy_server::~proxy_server() { stop(); }
+proxy_server::~proxy_server() {
+  stop();
+}
 
-uint16_t proxy_server::port() const { return impl_->acceptor->local_endpoint().port(); }
+uint16_t proxy_server::port() const {
+  return impl_->acceptor->local_endpoint().port();
+}
 
-const proxy_counters& proxy_server::counters() const { return impl_->counters; }
+const proxy_counters& proxy_server::counters() const {
+  return impl_->counters;
+}
 
 size_t proxy_server::open_connections() const {
   size_t n = 0;
-  for (const auto& w : impl_->workers) n += static_cast<size_t>(std::max(0, w->active.load(std::memory_order_relaxed)));
+  for (const auto& w : impl_->workers)
+    n += static_cast<size_t>(std::max(0, w->active.load(std::memory_order_relaxed)));
   return n;
 }
 
 void proxy_server::start() {
   net::co_spawn(impl_->workers[0]->ctx, impl_->accept_loop(), report_exception);
-  for (auto& w : impl_->workers) w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+  for (size_t i = 0; i < impl_->workers.size(); ++i) {
+    auto& w = impl_->workers[i];
+    w->thread = std::thread([&ctx = w->ctx, i] {
+      name_this_thread("worker-" + std::to_string(i));
+      ctx.run();
+    });
+  }
 }
 
 void proxy_server::stop() {

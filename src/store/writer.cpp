@@ -1,4 +1,5 @@
 #include "store/writer.h"
+#include "core/thread_name.h"
 
 #include "store/row_binding.h"
 #include "store/schema.h"
@@ -24,7 +25,10 @@ store_writer::~store_writer() {
 void store_writer::start() {
   if (started_ || stopped_) return;
   started_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("store");
+    run();
+  });
 }
 
 void store_writer::stop() {

@@ -1,4 +1,5 @@
 #include "sinks/common/queued_sink.h"
+#include "core/thread_name.h"
 
 #include <fmt/format.h>
 
@@ -25,12 +26,17 @@ bool queued_sink::offer(const item& x) {
   if (queue_.try_push(std::move(copy))) return true;
   counters_.dropped.fetch_add(1, std::memory_order_relaxed);
   if (debug_enabled())
-    debug_line(fmt::format("{}: dropped call {:x}: queue full ({} queued)", name(), x->id, queue_.capacity()));
+    debug_line(fmt::format("{}: dropped call {:x}: queue full ({} queued)", name(), x->id,
+                           queue_.capacity()));
   return false;
 }
 
 void queued_sink::start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!thread_.joinable())
+    thread_ = std::thread([this] {
+      name_this_thread(std::string("sink-") + name());
+      run();
+    });
 }
 
 void queued_sink::stop(std::chrono::milliseconds drain) {
@@ -49,13 +55,15 @@ void queued_sink::run() {
   auto next_tick = std::chrono::steady_clock::now() + flush_every_;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
-    auto wait = next_tick > now ? std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now)
-                                : std::chrono::milliseconds(0);
+    auto wait = next_tick > now
+                    ? std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now)
+                    : std::chrono::milliseconds(0);
     bool open = queue_.pop_batch(batch, max_batch_, wait);
     if (!batch.empty()) {
       if (stopping() && std::chrono::steady_clock::now() > drain_deadline()) {
         counters_.dropped.fetch_add(batch.size(), std::memory_order_relaxed);
-        debug_line(fmt::format("{}: dropped {} calls: shutdown drain time is over", name(), batch.size()));
+        debug_line(
+            fmt::format("{}: dropped {} calls: shutdown drain time is over", name(), batch.size()));
       } else {
         deliver(batch);
       }

@@ -1,5 +1,4 @@
 #include "admin/admin_server.h"
-#include "core/thread_name.h"
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -11,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
+
+#include "core/thread_name.h"
 
 #include "config/config.h"
 

@@ -1,11 +1,11 @@
 #include "app/memory_release.h"
-#include "core/thread_name.h"
 
 #include <malloc.h>
 
 #include <fmt/format.h>
 
 #include "core/debug_log.h"
+#include "core/thread_name.h"
 
 namespace llmtap {
 

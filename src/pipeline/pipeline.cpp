@@ -1,5 +1,4 @@
 #include "pipeline/pipeline.h"
-#include "core/thread_name.h"
 
 #include <cstdio>
 #include <random>
@@ -7,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/exchange_recycler.h"
+#include "core/thread_name.h"
 #include "openai/body.h"
 #include "pipeline/estimate.h"
 
@@ -84,7 +85,8 @@ void pipeline::run() {
       ratelimits_.update(*x);
       processed_.fetch_add(1, std::memory_order_relaxed);
       std::string line = o_.debug ? describe(*x) : std::string();
-      std::shared_ptr<const exchange> done(std::move(x));
+      // The last holder (store or sink) gives it back for a later call (core/exchange_recycler.h).
+      std::shared_ptr<const exchange> done(x.release(), exchange_recycler{});
       bool stored = !o_.store || o_.store->offer(done);
       for (sinks::sink* s : o_.sinks) s->offer(done);
       if (o_.debug)

@@ -42,15 +42,17 @@ class request_observer final : public http::basic_parser<true> {
   body_observer on_body;
 
   request_observer() { fields.reserve(32); }
+  // Takes the field list of the connection's previous request, cleared, to reuse its memory.
+  explicit request_observer(std::vector<header_field>&& reuse) : fields(std::move(reuse)) {
+    fields.clear();
+  }
   bool has_content_length() const { return has_content_length_; }
 
  private:
   bool has_content_length_ = false, has_transfer_encoding_ = false;
-  void on_request_impl(http::verb, bsv method, bsv target, int version,
-                       error_code&) override;
+  void on_request_impl(http::verb, bsv method, bsv target, int version, error_code&) override;
   void on_response_impl(int, bsv, int, error_code&) override {}
-  void on_field_impl(http::field name, bsv name_string, bsv value,
-                     error_code&) override;
+  void on_field_impl(http::field name, bsv name_string, bsv value, error_code&) override;
   void on_header_impl(error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(bsv body, error_code&) override;
@@ -70,12 +72,14 @@ class response_observer final : public http::basic_parser<false> {
   body_observer on_body;
 
   response_observer() { fields.reserve(32); }
+  explicit response_observer(std::vector<header_field>&& reuse) : fields(std::move(reuse)) {
+    fields.clear();
+  }
 
  private:
   void on_request_impl(http::verb, bsv, bsv, int, error_code&) override {}
   void on_response_impl(int code, bsv reason, int version, error_code&) override;
-  void on_field_impl(http::field name, bsv name_string, bsv value,
-                     error_code&) override;
+  void on_field_impl(http::field name, bsv name_string, bsv value, error_code&) override;
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(bsv body, error_code&) override;

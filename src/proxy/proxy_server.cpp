@@ -1,5 +1,4 @@
 #include "proxy/proxy_server.h"
-#include "core/thread_name.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/thread_name.h"
 #include "proxy/worker.h"
 
 namespace llmtap::proxy {

@@ -69,7 +69,7 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
 
 net::awaitable<session::head_status> session::read_response_head(exchange& x, size_t& ufilled,
                                                                  size_t& head_end) {
-  auto& rs = rs_.emplace();
+  auto& rs = new_response_observer();
   rs.header_limit(kMaxUpstreamHead);
   rs.body_limit(boost::none);
   rs.eager(false);
@@ -119,7 +119,7 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
       std::memmove(ubuf_.data(), ubuf_.data() + parsed, ufilled - parsed);
       ufilled -= parsed;
       parsed = 0;
-      rs_.emplace();
+      new_response_observer();
       rs_->header_limit(kMaxUpstreamHead);
       rs_->body_limit(boost::none);
       rs_->eager(false);
@@ -160,20 +160,26 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
     chunk_header_.clear();
     filter_.reset();
     filtered_.clear();
-    rs.on_body = [this, &x, filter, cap](std::string_view b) {
-      framer_.feed(b, [this, &x, cap](const openai::sse_event& ev) {
-        x.next_event_slot().assign(ev.data);
+    streaming_ = &x;
+    filtering_ = filter;
+    // Captures only `this` (the rest is in members): a larger capture made std::function
+    // allocate on every streamed call.
+    rs.on_body = [this](std::string_view b) {
+      exchange& call = *streaming_;
+      const size_t limit = s_.capture_max_bytes;
+      framer_.feed(b, [this, &call, limit](const openai::sse_event& ev) {
+        call.next_event_slot().assign(ev.data);
         // The content test runs only until the first token; after that every payload is kept
         // (events without text add nothing when usage is estimated).
-        if (x.t.first_token == 0) {
+        if (call.t.first_token == 0) {
           if (!openai::event_has_content(ev.event, ev.data)) return;
-          x.t.first_token = mono_ns();
+          call.t.first_token = mono_ns();
         }
         std::string_view lead;
         std::string_view kept = compact_chunk(ev.data, chunk_header_, lead);
-        append_event_capped(x.stream_content, lead, kept, cap);
+        append_event_capped(call.stream_content, lead, kept, limit);
       });
-      if (filter) filter_.feed(b, filtered_);
+      if (filtering_) filter_.feed(b, filtered_);
     };
   } else {
     rs.on_body = [&x, cap](std::string_view b) { append_capped(x.response_body, b, cap); };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/exchange_recycler.h"
 #include "core/trace_headers.h"
 #include "openai/endpoint.h"
 #include "openai/headers.h"
@@ -16,7 +17,7 @@ namespace llmtap::proxy {
 net::awaitable<void> session::run() {
   for (;;) {
     if (w_.stopping && filled_ == 0) break;
-    auto x = std::make_unique<exchange>();
+    auto x = take_exchange();
     auto st = co_await read_request(*x);
     if (st == read_status::closed) break;
     if (st == read_status::answered) {
@@ -40,7 +41,7 @@ net::awaitable<void> session::run() {
 }
 
 net::awaitable<session::read_status> session::read_request(exchange& x) {
-  auto& rq = rq_.emplace();
+  auto& rq = new_request_observer();
   rq.header_limit(static_cast<std::uint32_t>(s_.max_header_bytes));
   rq.body_limit(s_.max_body_bytes);
   rq.eager(false);  // stop after the head so head_end_ is known

@@ -90,15 +90,27 @@ class session {
   std::optional<response_observer> rs_;
   std::unique_ptr<upstream_conn> up_;
   openai::sse_framer framer_;
-  std::string chunk_header_;    // this stream's repeated chunk fields (compact_chunk)
-  usage_event_filter filter_;   // include_usage rewrite: drops the usage event we asked for
-  std::string filtered_;        // events ready to go downstream in filter mode
-  std::string rewritten_body_;  // the request body with include_usage added
-  int64_t resumed_ = 0;         // when our code last got control back from an await
-  uint64_t served_ = 0;         // calls on this connection so far
+  std::string chunk_header_;       // this stream's repeated chunk fields (compact_chunk)
+  usage_event_filter filter_;      // include_usage rewrite: drops the usage event we asked for
+  std::string filtered_;           // events ready to go downstream in filter mode
+  std::string rewritten_body_;     // the request body with include_usage added
+  exchange* streaming_ = nullptr;  // the call whose stream the response observer frames
+  bool filtering_ = false;         // ... with the include_usage filter on
+  int64_t resumed_ = 0;            // when our code last got control back from an await
+  uint64_t served_ = 0;            // calls on this connection so far
   net::steady_timer head_timer_{down_.get_executor()};
   uint64_t head_wait_gen_ = 0;
   bool head_timed_out_ = false;
+
+  // A parser for the next message. Each takes over its predecessor's field list: a new list per
+  // message was an allocation on every call.
+  request_observer& new_request_observer() {
+    // (32 entries, cleared by the observer: room for a typical head from the start)
+    return rq_.emplace(rq_ ? std::move(rq_->fields) : std::vector<header_field>(32));
+  }
+  response_observer& new_response_observer() {
+    return rs_.emplace(rs_ ? std::move(rs_->fields) : std::vector<header_field>(32));
+  }
 
   // Time inside llmtap: everything between awaits.
   int64_t resume() { return resumed_ = mono_ns(); }

@@ -30,6 +30,14 @@ std::string_view compact_chunk(std::string_view payload, std::string& header,
                                std::string_view& lead) {
   lead = {};
   constexpr std::string_view kChoices = "\"choices\":";
+  // Nearly every chunk after the first starts with the remembered fields: one comparison decides
+  // (searching for "choices" first stopped at every quote of the header: ~750 instructions a
+  // chunk).
+  if (!header.empty() && payload.size() > header.size() + kChoices.size() &&
+      payload.starts_with(header) && payload.substr(header.size()).starts_with(kChoices)) {
+    lead = "{";
+    return payload.substr(header.size());
+  }
   size_t at = payload.find(kChoices);
   if (at == std::string_view::npos || at < 2 || payload[at - 1] != ',') return payload;
   std::string_view head = payload.substr(0, at);  // "{...," up to the comma before "choices"

@@ -82,20 +82,28 @@ struct binder {
 
 }  // namespace
 
-const std::string& insert_call_sql() {
-  static const std::string sql = [] {
-    std::string cols, params;
-    for (const char* c : kColumns) {
-      if (!cols.empty()) {
-        cols += ", ";
-        params += ", ";
-      }
-      cols += c;
-      params += '?';
+std::string insert_calls_sql(size_t rows) {
+  std::string cols, params;
+  for (const char* c : kColumns) {
+    if (!cols.empty()) {
+      cols += ", ";
+      params += ", ";
     }
-    return "INSERT INTO calls (" + cols + ") VALUES (" + params + ")";
-  }();
+    cols += c;
+    params += '?';
+  }
+  std::string sql = "INSERT INTO calls (" + cols + ") VALUES ";
+  for (size_t r = 0; r < rows; ++r) sql.append(r == 0 ? "(" : ", (").append(params).append(")");
   return sql;
+}
+
+const std::string& insert_call_sql() {
+  static const std::string sql = insert_calls_sql(1);
+  return sql;
+}
+
+int call_columns() noexcept {
+  return static_cast<int>(kColumns.size());
 }
 
 int64_t since_accepted_us(int64_t accepted_ns, int64_t stamp_ns) noexcept {
@@ -106,8 +114,9 @@ int64_t since_accepted_us(int64_t accepted_ns, int64_t stamp_ns) noexcept {
   return d < 0 ? 0 : d / 1000;
 }
 
-void bind_call(sqlite3_stmt* s, const exchange& e) noexcept {
-  binder b{s};
+void bind_call(sqlite3_stmt* s, const exchange& e, size_t row) noexcept {
+  const int first = static_cast<int>(row) * call_columns();
+  binder b{s, first};
   const stamps& t = e.t;
   // Ids are (worker << 48) | counter and stay far below 2^63; the bit pattern is kept regardless.
   b.num(static_cast<int64_t>(e.id));
@@ -165,7 +174,7 @@ void bind_call(sqlite3_stmt* s, const exchange& e) noexcept {
   b.num_or_null(since_accepted_us(t.accepted, t.last_byte));
   b.num_or_null(e.inside_ns < 0 ? -1 : e.inside_ns / 1000);
   // The column list and the bindings must stay in step; debug builds (and the tests) check it.
-  assert(b.i == static_cast<int>(kColumns.size()));
+  assert(b.i == first + call_columns());
 }
 
 }  // namespace llmtap::store

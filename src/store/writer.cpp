@@ -1,6 +1,6 @@
 #include "store/writer.h"
-#include "core/thread_name.h"
 
+#include "core/thread_name.h"
 #include "store/row_binding.h"
 #include "store/schema.h"
 
@@ -14,6 +14,7 @@ store_writer::store_writer(std::string db_path, size_t queue_capacity, size_t ba
       queue_(queue_capacity),
       db_(open_store_for_writing(path_)) {
   insert_ = prepare(db_.get(), insert_call_sql());
+  insert_many_ = prepare(db_.get(), insert_calls_sql(kRowsPerInsert));
   begin_ = prepare(db_.get(), "BEGIN IMMEDIATE");
   commit_ = prepare(db_.get(), "COMMIT");
 }
@@ -69,19 +70,35 @@ void store_writer::write_batch(const std::vector<item>& batch) {
   };
   sqlite3_reset(begin_.get());
   if (sqlite3_step(begin_.get()) != SQLITE_DONE) return fail();
-  sqlite3_stmt* ins = insert_.get();
-  for (const item& e : batch) {
-    sqlite3_reset(ins);
-    bind_call(ins, *e);
-    if (sqlite3_step(ins) != SQLITE_DONE) {
-      sqlite3_reset(ins);
-      sqlite3_clear_bindings(ins);
+  // Strings are bound without copying (SQLITE_STATIC); the bindings are dropped before the batch
+  // is freed, also when a step fails.
+  auto unbind = [this] {
+    for (sqlite3_stmt* s : {insert_.get(), insert_many_.get()}) {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+  auto step = [](sqlite3_stmt* s) {
+    bool ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_reset(s);
+    return ok;
+  };
+  size_t i = 0;
+  for (; i + kRowsPerInsert <= batch.size(); i += kRowsPerInsert) {
+    for (size_t r = 0; r < kRowsPerInsert; ++r) bind_call(insert_many_.get(), *batch[i + r], r);
+    if (!step(insert_many_.get())) {
+      unbind();
       return fail();
     }
   }
-  sqlite3_reset(ins);
-  // Strings were bound without copying (SQLITE_STATIC); drop them before the batch is freed.
-  sqlite3_clear_bindings(ins);
+  for (; i < batch.size(); ++i) {
+    bind_call(insert_.get(), *batch[i]);
+    if (!step(insert_.get())) {
+      unbind();
+      return fail();
+    }
+  }
+  unbind();
   sqlite3_reset(commit_.get());
   if (sqlite3_step(commit_.get()) != SQLITE_DONE) return fail();
   written_.fetch_add(batch.size(), std::memory_order_relaxed);

@@ -1,9 +1,9 @@
 #include "sinks/common/queued_sink.h"
-#include "core/thread_name.h"
 
 #include <fmt/format.h>
 
 #include "core/debug_log.h"
+#include "core/thread_name.h"
 
 namespace llmtap::sinks {
 

@@ -51,6 +51,37 @@ TEST_F(Writer, WritesEveryOfferedCallInBatchesAndStopDrains) {
   EXPECT_EQ(scalar_int(db.get(), "SELECT count(DISTINCT id) FROM calls"), 1000);
 }
 
+// Rows go 16 to an INSERT and the rest one by one: every row must get its own values, in both.
+TEST_F(Writer, RowsSharingAnInsertKeepTheirOwnValues) {
+  store_writer w(db_path(), 100, 64);
+  for (uint64_t i = 1; i <= 37; ++i) {  // one batch: two 16-row INSERTs, then 5 single rows
+    auto e = make_call(i, 1'000 + static_cast<int64_t>(i), static_cast<int64_t>(i));
+    e->model_served = "model-" + std::to_string(i);
+    e->usage.input_tokens = static_cast<int64_t>(i) * 10;
+    if (i % 3 == 0)
+      e->usage.output_tokens = -1;  // NULL in some rows, next to non-NULL ones
+    else
+      e->usage.output_tokens = static_cast<int64_t>(i);
+    ASSERT_TRUE(w.offer(std::move(e)));
+  }
+  w.stop();
+  EXPECT_EQ(w.written(), 37u);
+  db_ptr db = reader();
+  EXPECT_EQ(scalar_int(db.get(), "SELECT count(*) FROM calls"), 37);
+  for (int i = 1; i <= 37; ++i) {
+    auto q = [i](const char* col) {
+      return fmt::format("SELECT {} FROM calls WHERE id = {}", col, i);
+    };
+    EXPECT_EQ(scalar_text(db.get(), q("model_served")), "model-" + std::to_string(i)) << i;
+    EXPECT_EQ(scalar_int(db.get(), q("ts_unix_ms")), 1000 + i) << i;
+    EXPECT_EQ(scalar_int(db.get(), q("duration_us")), i * 1000) << i;
+    EXPECT_EQ(scalar_int(db.get(), q("input_tokens")), i * 10) << i;
+    EXPECT_EQ(scalar_int(db.get(), q("output_tokens IS NULL")), i % 3 == 0 ? 1 : 0) << i;
+  }
+  // Rows are stored in the order they were offered.
+  EXPECT_EQ(scalar_int(db.get(), "SELECT count(*) FROM calls WHERE seq = id"), 37);
+}
+
 TEST_F(Writer, StopWithoutStartStillDrains) {
   store_writer w(db_path(), 100, 4);
   for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(w.offer(make_call(i, 1000, 1)));

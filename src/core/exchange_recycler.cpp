@@ -21,16 +21,25 @@ free_list& recycled() {
 }
 
 void keep_buffer(std::string& from, std::string& into, size_t keep_bytes) {
-  if (from.capacity() > keep_bytes) return;  // `into` stays empty: the big buffer is freed
+  if (from.capacity() > keep_bytes) {
+    std::string().swap(from);  // freed: one huge body must not stay pinned in the free list
+    return;
+  }
   from.clear();
   into.swap(from);
 }
 
+// Every string member must be in the list below (a move-assignment from an empty string keeps the
+// target's buffer, so a string left off would keep any size of buffer). A new member changes the
+// size: look at the list, then update the number.
+static_assert(sizeof(void*) != 8 || sizeof(exchange) == 1304,
+              "exchange changed: update clear_keeping_buffers");
+
 }  // namespace
 
 void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
-  // Everything not listed here is reset by the assignment from a default exchange; a string left
-  // off the list only loses its buffer, never its clearing.
+  // Each string's buffer is parked in `fresh` (or freed when too large); the assignment then
+  // resets every field, strings included, to its default.
   exchange fresh;
   for (auto [from, into] : {
            std::pair{&x.method, &fresh.method},

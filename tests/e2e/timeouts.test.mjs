@@ -1,0 +1,158 @@
+// Every wait has a deadline: a silent upstream gets a 504, an upstream that stalls mid-stream is
+// cut and recorded, an idle keep-alive connection is closed, and a client that stops reading is
+// let go. Each case is checked on the wire and in the store, and the proxy keeps serving.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { KEY, startMock, startProxy, stop, queryStore } from './helpers.mjs';
+
+const TIMEOUT_MS = 400;
+
+const chat = (extra = {}) => JSON.stringify({
+  model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }], ...extra,
+});
+
+function post(url, body, headers = {}) {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+// Opens a connection, sends `bytes`, reads the first bytes of the answer and then nothing for
+// `stallMs`; then reads whatever the server had sent before it gave up. Resolves with that and
+// whether the server closed (a paused socket cannot see the close until it reads again).
+function stalledReader(port, bytes, stallMs) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    let stalled = false;
+    const timer = setTimeout(() => { s.destroy(); resolve({ closed: false, data }); }, stallMs + 60000);
+    s.on('connect', () => s.write(bytes));
+    s.on('data', (d) => {
+      data += d;
+      if (stalled) return;
+      stalled = true;
+      s.pause();
+      setTimeout(() => s.resume(), stallMs);
+    });
+    s.on('close', () => { clearTimeout(timer); resolve({ closed: true, data }); });
+    s.on('error', () => {});
+  });
+}
+
+// A request on a fresh connection, then silence: resolves when the server closes the connection.
+function idleAfterOneCall(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    let answeredAt = 0;
+    const timer = setTimeout(() => { s.destroy(); resolve({ data, closed: false, idleMs: 0 }); }, 8000);
+    s.on('data', (d) => { data += d; if (!answeredAt && data.includes('\r\n\r\n')) answeredAt = Date.now(); });
+    s.on('close', () => { clearTimeout(timer); resolve({ data, closed: true, idleMs: Date.now() - answeredAt }); });
+    s.on('error', () => {});
+    s.write(`GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n\r\n`);
+  });
+}
+
+test('deadlines: upstream head, upstream idle, client idle', async () => {
+  const mock = await startMock();
+  const proxy = await startProxy(mock.url, {
+    env: {
+      LLMTAP_PROXY_UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+      LLMTAP_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
+      LLMTAP_PROXY_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
+    },
+  });
+  const port = Number(new URL(proxy.url).port);
+  const ok = async () => {
+    const res = await post(proxy.url, chat());
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).object, 'chat.completion');
+  };
+  try {
+    await ok();
+
+    // The upstream says nothing for 3 s: 504 after the upstream timeout, as OpenAI's error shape.
+    let t0 = Date.now();
+    let res = await post(proxy.url, chat(), { 'x-mock-latency-ms': '3000', 'x-request-tag': 'head' });
+    let ms = Date.now() - t0;
+    assert.equal(res.status, 504);
+    const body = await res.json();
+    assert.equal(body.error.code, 'upstream_timeout');
+    assert.ok(ms >= TIMEOUT_MS - 50 && ms < 2500, `504 after ${ms} ms`);
+    await ok();
+
+    // The upstream stalls 3 s between chunks: the stream is cut after the idle timeout, with the
+    // chunks that came before it delivered.
+    t0 = Date.now();
+    res = await post(proxy.url, chat({ stream: true }), { 'x-mock-chunk-delay-ms': '3000' });
+    assert.equal(res.status, 200);
+    let got = '';
+    let cut = false;
+    try {
+      for await (const part of res.body) got += Buffer.from(part).toString();
+    } catch {
+      cut = true;
+    }
+    ms = Date.now() - t0;
+    assert.ok(cut || !got.includes('[DONE]'), 'the stream did not finish normally');
+    assert.match(got, /^data: \{/, 'the first chunk arrived before the stall');
+    assert.ok(ms >= TIMEOUT_MS - 50 && ms < 2500, `cut after ${ms} ms`);
+    await ok();
+
+    // A kept-alive connection that sends nothing more is closed after the idle timeout.
+    const idle = await idleAfterOneCall(port);
+    assert.match(idle.data, /^HTTP\/1\.1 200/);
+    assert.ok(idle.closed, 'the idle connection was closed');
+    assert.ok(idle.idleMs >= TIMEOUT_MS - 50 && idle.idleMs < 4000, `closed after ${idle.idleMs} ms idle`);
+
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir,
+      'SELECT status, outcome, proxy_error, stream FROM calls ORDER BY seq');
+    const outcomes = rows.map((r) => r.outcome);
+    // ok, head timeout, ok, idle cut, ok, models (idle connection)
+    const head = rows.find((r) => r.status === 504);
+    assert.ok(head, JSON.stringify(rows));
+    assert.equal(head.outcome, 'upstream_timeout');
+    assert.match(head.proxy_error, /did not answer in time/);
+    const idleCut = rows.find((r) => r.stream === 1 && r.outcome === 'upstream_timeout');
+    assert.ok(idleCut, JSON.stringify(rows));
+    assert.match(idleCut.proxy_error, /went idle mid-response/);
+    assert.equal(rows.filter((r) => r.outcome === 'ok').length, 4, JSON.stringify(outcomes));
+  } finally {
+    await stop(proxy);
+    await stop(mock);
+    proxy.cleanup();
+  }
+});
+
+test('a client that stops reading is let go after the idle timeout', async () => {
+  const mock = await startMock();
+  // Only the client side has a short deadline: the mock takes a while to start a long stream.
+  const proxy = await startProxy(mock.url, { env: { LLMTAP_PROXY_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  const port = Number(new URL(proxy.url).port);
+  try {
+    // A client that asks for a long stream and never reads: llmtap stops waiting on the write.
+    const longStream = chat({ stream: true });
+    const req = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n` +
+      `Content-Type: application/json\r\nx-mock-tokens: 40000\r\nContent-Length: ${Buffer.byteLength(longStream)}\r\n\r\n${longStream}`;
+    const stalled = await stalledReader(port, req, 3000);
+    assert.ok(stalled.closed, 'the connection of a client that stopped reading was closed');
+    assert.match(stalled.data, /^HTTP\/1\.1 200/);
+    assert.ok(!stalled.data.includes('data: [DONE]'), 'the stream was given up before its end');
+    const res = await post(proxy.url, chat());
+    assert.equal(res.status, 200);
+    await res.json();
+
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir, 'SELECT outcome, proxy_error FROM calls ORDER BY seq');
+    assert.deepEqual(rows.map((r) => r.outcome), ['client_aborted', 'ok']);
+    assert.match(rows[0].proxy_error, /client closed the connection|client/);
+  } finally {
+    await stop(proxy);
+    await stop(mock);
+    proxy.cleanup();
+  }
+});

@@ -27,6 +27,37 @@ void report_exception(std::exception_ptr e) {
     std::fprintf(stderr, "llmtap: internal error in a proxy session: %s\n", ex.what());
   }
 }
+// Cancels the waits whose deadline has passed (worker.h, io_deadline), every sweep_period, until
+// the worker stops and its last connection has closed (the calls finishing in the shutdown grace
+// keep their deadlines).
+net::awaitable<void> deadline_sweep(worker& w) {
+  for (;;) {
+    w.sweep.expires_after(w.sweep_period);
+    auto [ec] = co_await w.sweep.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec || (w.stopping && w.sessions.empty())) co_return;
+    const int64_t now = mono_ns();
+    for (session_handle* s : w.sessions) {
+      beast::error_code ignored;
+      if (s->down_deadline.due(now)) {
+        s->down_deadline.fired = true;
+        s->down->socket().cancel(ignored);
+      }
+      if (s->up_deadline.due(now) && s->up != nullptr && *s->up) {
+        s->up_deadline.fired = true;
+        (*s->up)->tcp().socket().cancel(ignored);
+      }
+    }
+  }
+}
+
+// A timeout should fire close to its length: a period of an eighth of the shortest one, between
+// 5 ms and 250 ms (the defaults give 250 ms: at most one wake-up of an idle worker per period).
+std::chrono::milliseconds sweep_period_for(const session_settings& s) {
+  auto shortest = std::min({s.header_timeout, s.idle_timeout, s.upstream_timeout,
+                            s.upstream_idle_timeout});
+  return std::clamp(shortest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+}
+
 }  // namespace
 
 struct proxy_server::impl {
@@ -86,10 +117,12 @@ proxy_server::proxy_server(const config& cfg, exchange_queue& out, std::string k
 
   size_t n = p.workers > 0 ? static_cast<size_t>(p.workers)
                            : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     impl_->workers.push_back(
         std::make_unique<worker>(static_cast<uint16_t>(i), impl_->settings, impl_->targets, out,
                                  impl_->counters, impl_->key_secret, p.pool_idle_ms * 1'000'000));
+    impl_->workers.back()->sweep_period = sweep_period_for(s);
+  }
   auto [host, port] = parse_host_port(p.listen, "proxy.listen");
   beast::error_code ec;
   auto addr = net::ip::make_address(host, ec);
@@ -126,6 +159,7 @@ void proxy_server::start() {
   net::co_spawn(impl_->workers[0]->ctx, impl_->accept_loop(), report_exception);
   for (size_t i = 0; i < impl_->workers.size(); ++i) {
     auto& w = impl_->workers[i];
+    net::co_spawn(w->ctx, deadline_sweep(*w), report_exception);
     w->thread = std::thread([&ctx = w->ctx, i] {
       name_this_thread("worker-" + std::to_string(i));
       ctx.run();
@@ -143,6 +177,7 @@ void proxy_server::stop() {
   for (auto& w : impl_->workers) {
     net::post(w->ctx, [wp = w.get()] {
       wp->stopping = true;
+      if (wp->sessions.empty()) wp->sweep.cancel();  // else the last session's end cancels it
       for (auto* s : wp->sessions)
         if (s->idle) s->down->cancel();  // waiting for a next request that will not come
       wp->pool.clear();

@@ -43,10 +43,11 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
         net::buffer(head_out_), x.include_usage_injected
                                     ? net::buffer(rewritten_body_)
                                     : net::buffer(dbuf_.data() + head_end_, body_end_ - head_end_)};
-    up_->tcp().expires_after(s_.upstream_idle_timeout);
+    up_wait(s_.upstream_idle_timeout);
     pause(x);
-    auto [wec, wn] = co_await up_write(*up_, out);
+    auto [uwec, wn] = co_await up_write(*up_, out);
     resume();
+    const beast::error_code wec = up_result(uwec);
     bool stale = false;
     if (!wec) {
       x.t.request_sent = mono_ns();
@@ -79,11 +80,12 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
   for (;;) {
     if (ufilled == ubuf_.size())
       ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer), ufilled);
-    up_->tcp().expires_after(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
+    up_wait(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
     pause(x);
-    auto [ec, n] =
+    auto [rec, n] =
         co_await up_read(*up_, net::buffer(ubuf_.data() + ufilled, ubuf_.size() - ufilled));
     resume();
+    const beast::error_code ec = up_result(rec);
     if (ec) {
       if (ufilled == 0 && x.t.first_byte == 0 && is_disconnect(ec))
         co_return head_status::closed_early;
@@ -189,11 +191,11 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
   // The head and whatever body came with it go out first; then we look at the body.
   std::array<net::const_buffer, 2> first{net::buffer(head_out_),
                                          net::buffer(ubuf_.data() + head_end, ufilled - head_end)};
-  down_.expires_after(s_.idle_timeout);
+  down_wait(s_.idle_timeout);
   pause(x);
   auto [wec, wn] = co_await write_all(down_, first);
   resume();
-  if (wec) co_return client_gone(x);
+  if (wec) co_return client_gone(x, down_result(wec));
   rs.eager(true);
   size_t leftover = ufilled - head_end;
   std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
@@ -204,11 +206,11 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
     auto [st, n] = co_await read_body(x, leftover);
     if (st == body_read::ended) break;
     if (st == body_read::cut) co_return false;  // the client sees the cut too
-    down_.expires_after(s_.idle_timeout);
+    down_wait(s_.idle_timeout);
     pause(x);
     auto [dec, dn] = co_await write_all(down_, net::buffer(ubuf_.data() + leftover, n));
     resume();
-    if (dec) co_return client_gone(x);
+    if (dec) co_return client_gone(x, down_result(dec));
     if (!observe_body(x, leftover + n)) co_return false;
     leftover = leftover + n - consumed_;
   }
@@ -246,11 +248,11 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
           net::buffer(size_line), net::buffer(filtered_),
           net::buffer(filtered_.empty() ? std::string_view() : kCrlf),
           net::buffer(rs.is_done() ? kLast : std::string_view())};
-      down_.expires_after(s_.idle_timeout);
+      down_wait(s_.idle_timeout);
       pause(x);
       auto [dec, dn] = co_await write_all(down_, out);
       resume();
-      if (dec) co_return client_gone(x);
+      if (dec) co_return client_gone(x, down_result(dec));
       head_pending = false;
       filtered_.clear();
     }
@@ -264,7 +266,7 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
         std::string size_line = fmt::format("{:x}\r\n", filtered_.size());
         std::array<net::const_buffer, 3> out{net::buffer(size_line), net::buffer(filtered_),
                                              net::buffer(std::string_view("\r\n"))};
-        down_.expires_after(s_.idle_timeout);
+        down_wait(s_.idle_timeout);
         co_await write_all(down_, out);
       }
       co_return false;
@@ -294,11 +296,12 @@ bool session::observe_body(exchange& x, size_t n) {
 
 net::awaitable<std::pair<session::body_read, size_t>> session::read_body(exchange& x,
                                                                          size_t leftover) {
-  up_->tcp().expires_after(s_.upstream_idle_timeout);
+  up_wait(s_.upstream_idle_timeout);
   pause(x);
-  auto [ec, n] =
+  auto [rec, n] =
       co_await up_read(*up_, net::buffer(ubuf_.data() + leftover, ubuf_.size() - leftover));
   resume();
+  const beast::error_code ec = up_result(rec);
   if (!ec) {
     if (leftover + n == ubuf_.size() && ubuf_.size() < kUpstreamBufferMax)
       ubuf_.resize(ubuf_.size() * 2, leftover + n);
@@ -325,9 +328,13 @@ bool session::upstream_cut(exchange& x, const beast::error_code& ec) {
   return false;
 }
 
-bool session::client_gone(exchange& x) {
+bool session::client_gone(exchange& x, const beast::error_code& ec) {
   x.result = outcome::client_aborted;
-  x.proxy_error = "the client closed the connection before the response was complete";
+  x.proxy_error =
+      ec == beast::error::timeout
+          ? fmt::format("the client stopped reading: nothing could be written to it for {} ms",
+                        s_.idle_timeout.count())
+          : std::string("the client closed the connection before the response was complete");
   x.response_bytes = rs_->body_bytes;
   x.t.last_byte = mono_ns();
   up_.reset();  // the rest of the response is unread: the connection cannot be reused

@@ -76,7 +76,7 @@ net::awaitable<session::read_status> session::read_request(exchange& x) {
       // We read the whole body before forwarding, so we answer the client's Expect ourselves.
       static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
       sent_continue = true;
-      down_.expires_after(s_.idle_timeout);
+      down_wait(s_.idle_timeout);
       auto [wec, wn] = co_await write_all(down_, net::buffer(k100));
       if (wec) co_return read_status::closed;
     }
@@ -89,37 +89,26 @@ net::awaitable<session::read_status> session::read_request(exchange& x) {
     bool waiting_for_next = filled_ == 0;
     if (waiting_for_next) {
       // A fresh connection gets the header timeout; a kept-alive one the idle timeout.
-      down_.expires_after(served_ == 0 ? s_.header_timeout : s_.idle_timeout);
+      down_wait(served_ == 0 ? s_.header_timeout : s_.idle_timeout);
       if (handle_.idle && w_.stopping) co_return read_status::closed;
     } else if (head_end_ == 0) {
-      // A partial head: the deadline counts from its first byte. Beast's stream timeout would
-      // close the socket, and we still want to answer 408, so our own timer cancels the read.
+      // A partial head: the deadline counts from its first byte. The sweep cancels the read and
+      // leaves the socket open, so that the 408 can still be sent.
       auto left = std::chrono::nanoseconds(
           x.t.accepted + std::chrono::nanoseconds(s_.header_timeout).count() - mono_ns());
-      down_.expires_never();
-      head_timed_out_ = false;
-      head_timer_.expires_after(std::max(left, std::chrono::nanoseconds(1)));
-      head_timer_.async_wait([this, gen = ++head_wait_gen_](beast::error_code e) {
-        if (e || gen != head_wait_gen_) return;  // cancelled, or a later read is waiting now
-        head_timed_out_ = true;
-        beast::error_code ignored;
-        down_.socket().cancel(ignored);
-      });
+      down_wait(std::max(left, std::chrono::nanoseconds(1)));
     } else {
-      down_.expires_after(s_.idle_timeout);
+      down_wait(s_.idle_timeout);
     }
     handle_.idle = waiting_for_next;
     if (!waiting_for_next) pause(x);
-    auto [ec, n] = co_await down_.async_read_some(
+    auto [rec, n] = co_await down_.async_read_some(
         net::buffer(dbuf_.data() + filled_, dbuf_.size() - filled_), kTuple);
     handle_.idle = false;
     resume();
-    if (head_end_ == 0 && filled_ > 0) {
-      ++head_wait_gen_;
-      head_timer_.cancel();
-    }
+    const beast::error_code ec = down_result(rec);
     if (ec) {
-      if (filled_ > 0 && (ec == beast::error::timeout || head_timed_out_)) {
+      if (filled_ > 0 && ec == beast::error::timeout) {
         co_await answer_error(x, kRequestTimeout, "the request was not received in time",
                               outcome::rejected, true);
         co_return read_status::answered;
@@ -199,7 +188,7 @@ net::awaitable<void> session::answer_error(exchange& x, const proxy_error_info& 
     w_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
   else
     w_.counters.upstream_errors.fetch_add(1, std::memory_order_relaxed);
-  down_.expires_after(s_.idle_timeout);
+  down_wait(s_.idle_timeout);
   pause(x);
   co_await write_all(down_, net::buffer(head_out_));
   x.t.last_byte = resume();

@@ -66,10 +66,12 @@ class session {
   session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
     dbuf_.resize(kRequestBufferStart, 0);
     handle_.down = &down_;
+    handle_.up = &up_;
     w_.sessions.insert(&handle_);
   }
   ~session() {
     w_.sessions.erase(&handle_);
+    if (w_.stopping && w_.sessions.empty()) w_.sweep.cancel();  // nothing left to watch
     w_.active.fetch_sub(1, std::memory_order_relaxed);
   }
   // Serves requests until the connection closes.
@@ -98,9 +100,6 @@ class session {
   bool filtering_ = false;         // ... with the include_usage filter on
   int64_t resumed_ = 0;            // when our code last got control back from an await
   uint64_t served_ = 0;            // calls on this connection so far
-  net::steady_timer head_timer_{down_.get_executor()};
-  uint64_t head_wait_gen_ = 0;
-  bool head_timed_out_ = false;
 
   // A parser for the next message. Each takes over its predecessor's field list: a new list per
   // message was an allocation on every call.
@@ -110,6 +109,21 @@ class session {
   }
   response_observer& new_response_observer() {
     return rs_.emplace(rs_ ? std::move(rs_->fields) : std::vector<header_field>(32));
+  }
+
+  // The deadline of the next wait on each side (worker.h: io_deadline, checked by the sweep).
+  void down_wait(std::chrono::nanoseconds d) { handle_.down_deadline.arm(d); }
+  void up_wait(std::chrono::nanoseconds d) { handle_.up_deadline.arm(d); }
+  // A wait that the sweep cut short reads as Beast's timeout.
+  beast::error_code down_result(const beast::error_code& ec) const {
+    return ec == net::error::operation_aborted && handle_.down_deadline.fired
+               ? beast::error_code(beast::error::timeout)
+               : ec;
+  }
+  beast::error_code up_result(const beast::error_code& ec) const {
+    return ec == net::error::operation_aborted && handle_.up_deadline.fired
+               ? beast::error_code(beast::error::timeout)
+               : ec;
   }
 
   // Time inside llmtap: everything between awaits.
@@ -161,7 +175,8 @@ class session {
   net::awaitable<std::pair<body_read, size_t>> read_body(exchange& x, size_t leftover);
   // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
   bool upstream_cut(exchange& x, const beast::error_code& ec);
-  bool client_gone(exchange& x);
+  // The client closed, or stopped reading (`ec` a timeout): recorded, and the call ends here.
+  bool client_gone(exchange& x, const beast::error_code& ec);
   static void observe_response_field(exchange& x, const header_field& f);
 };
 

@@ -132,6 +132,8 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
       co_return r;
     }
   }
+  // From here on the session's deadlines apply (worker.h, io_deadline): no timer per read.
+  c->tcp().expires_never();
   r.conn = std::move(c);
   co_return r;
 }

@@ -50,6 +50,38 @@ TEST(ParseResponse, Chat) {
   EXPECT_TRUE(x.error_code.empty());
 }
 
+// Mid-stream chunks with nothing to add are not parsed; the facts in the others, however they
+// are spaced, still are.
+TEST(ParseResponse, StreamFactsInSpacedChunksAmongEmptyOnes) {
+  exchange x;
+  x.stream = true;
+  const char* events[] = {
+      R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{},"finish_reason" : "length"}],"usage" :null})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"content":" there"},"finish_reason": null}]})",
+      R"({"id":"c1","choices":[],"usage" : {"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}})",
+  };
+  for (const char* e : events) x.next_event_slot() = e;
+  parse_response(x);
+  EXPECT_EQ(x.model_served, "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(x.finish_reason, "length");
+  EXPECT_EQ(x.usage.input_tokens, 5);
+  EXPECT_EQ(x.usage.output_tokens, 2);
+  EXPECT_EQ(x.usage.source, usage_source::reported);
+}
+
+// A first event without a model: every tail event is read, so the model still comes through.
+TEST(ParseResponse, StreamWhoseFirstEventHasNoModel) {
+  exchange x;
+  x.stream = true;
+  x.next_event_slot() = R"({"id":"c1","choices":[{"index":0,"delta":{"role":"assistant"}}]})";
+  x.next_event_slot() =
+      R"({"id":"c1","model":"m-1","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]})";
+  parse_response(x);
+  EXPECT_EQ(x.model_served, "m-1");
+}
+
 TEST(ParseResponse, ChatCachedReasoningAudio) {
   exchange x = body_exchange("chat_reasoning_cached.json");
   parse_response(x);

@@ -87,6 +87,7 @@ size_t line_aggregator::take(std::string& out, size_t max_line) {
     }
   groups_.clear();
   by_tags_.clear();
+  ++round_;
   return values;
 }
 

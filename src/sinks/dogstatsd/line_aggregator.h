@@ -37,6 +37,8 @@ class line_aggregator {
   size_t take(std::string& out, size_t max_line);
 
   bool empty() const { return groups_.empty(); }
+  // Counts take()s: a group number is valid within one round.
+  uint64_t round() const { return round_; }
 
  private:
   struct series {
@@ -60,6 +62,7 @@ class line_aggregator {
   };
   std::unordered_map<std::string, size_t, tags_hash, std::equal_to<>> by_tags_;
   std::vector<group_of_series> groups_;  // first-seen order: output is repeatable
+  uint64_t round_ = 0;
 };
 
 }  // namespace llmtap::sinks

@@ -10,8 +10,14 @@ namespace llmtap::sinks {
 namespace {
 
 // '|' separates a line's fields, ',' its tags, '\n' lines: none may appear inside a value.
+// Appended whole, then mended in place (a character at a time cost ~10 instructions each).
 void append_value(std::string& out, std::string_view v) {
-  for (char c : v) out += (c == '|' || c == ',' || c == '\n' || c == '\r') ? '_' : c;
+  const size_t from = out.size();
+  out.append(v);
+  for (size_t i = from; i < out.size(); ++i) {
+    char& c = out[i];
+    if (c == '|' || c == ',' || c == '\n' || c == '\r') c = '_';
+  }
 }
 
 void tag(std::string& out, std::string_view key, std::string_view value) {
@@ -58,26 +64,9 @@ size_t metric_encoder::each_metric(const exchange& x, Emit&& emit_value) {
     }
     ++lines;
   };
-  // The tags of every metric, in the Python tracer's order (`_metrics_tags`); empty values are
-  // sent as "key:", as it does.
-  tags_.clear();
-  std::string_view model = model_of(x);
-  tag(tags_, "version", x.version);
-  tag(tags_, "env", x.env);
-  tag(tags_, "service", x.service);
-  tag(tags_, "openai.request.model", model);
-  tag(tags_, "model", model);
-  tag(tags_, "openai.request.endpoint", endpoint_of(x));
-  tag(tags_, "openai.request.method", x.method);
-  if (o_.high_cardinality_tags) {
-    tag(tags_, "openai.organization.id", x.organization);
-    tag(tags_, "openai.organization.name", x.organization_name);
-    tag(tags_, "openai.user.api_key", x.key_label);
-  }
+  tags_changed_ = update_tags(x);
   const char* err_type = error_type_of(x);
   bool failed = *err_type != '\0';
-  tag(tags_, "error", failed ? "1" : "0");
-  if (failed) tag(tags_, "error_type", err_type);
 
   // Rate-limit gauges, from any response that carried the headers (the Python tracer reads them
   // from successful responses only; a 429's headers are the most useful ones).
@@ -115,6 +104,46 @@ size_t metric_encoder::each_metric(const exchange& x, Emit&& emit_value) {
   return lines;
 }
 
+bool metric_encoder::update_tags(const exchange& x) {
+  using namespace datadog;
+  const char* err_type = error_type_of(x);
+  const std::string_view values[kTagValues] = {x.version,
+                                               x.env,
+                                               x.service,
+                                               model_of(x),
+                                               endpoint_of(x),
+                                               x.method,
+                                               x.organization,
+                                               x.organization_name,
+                                               x.key_label,
+                                               err_type,
+                                               o_.high_cardinality_tags ? "high" : "low"};
+  bool same = tags_built_;
+  for (size_t i = 0; same && i < kTagValues; ++i) same = tag_values_[i] == values[i];
+  if (same) return false;
+  for (size_t i = 0; i < kTagValues; ++i) tag_values_[i].assign(values[i]);
+  tags_built_ = true;
+  // The tags of every metric, in the Python tracer's order (`_metrics_tags`); empty values are
+  // sent as "key:", as it does.
+  tags_.clear();
+  tag(tags_, "version", x.version);
+  tag(tags_, "env", x.env);
+  tag(tags_, "service", x.service);
+  tag(tags_, "openai.request.model", values[3]);
+  tag(tags_, "model", values[3]);
+  tag(tags_, "openai.request.endpoint", values[4]);
+  tag(tags_, "openai.request.method", x.method);
+  if (o_.high_cardinality_tags) {
+    tag(tags_, "openai.organization.id", x.organization);
+    tag(tags_, "openai.organization.name", x.organization_name);
+    tag(tags_, "openai.user.api_key", x.key_label);
+  }
+  const bool failed = *err_type != '\0';
+  tag(tags_, "error", failed ? "1" : "0");
+  if (failed) tag(tags_, "error_type", err_type);
+  return true;
+}
+
 size_t metric_encoder::append(const exchange& x, std::string& out) {
   return each_metric(
       x, [&](std::string_view name, std::string_view value, char type, const char* extra_tag) {
@@ -131,12 +160,17 @@ size_t metric_encoder::append(const exchange& x, std::string& out) {
 }
 
 size_t metric_encoder::collect(const exchange& x, line_aggregator& agg) {
-  size_t g = static_cast<size_t>(-1);
+  bool looked_up = false;
   return each_metric(
       x, [&](std::string_view name, std::string_view value, char type, const char* extra_tag) {
-        if (g == static_cast<size_t>(-1))
-          g = agg.group(tags_);  // tags_ is complete by the first line
-        agg.add(g, name, type, extra_tag, value);
+        if (!looked_up) {  // tags_ is complete by the first line
+          looked_up = true;
+          if (tags_changed_ || group_round_ != agg.round()) {
+            group_ = agg.group(tags_);
+            group_round_ = agg.round();
+          }
+        }
+        agg.add(group_, name, type, extra_tag, value);
       });
 }
 

@@ -9,6 +9,7 @@
 //
 // Pure and allocation-free once its buffers have grown: the sink thread calls it per call, and
 // the benchmark calls it on its own.
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -35,10 +36,20 @@ class metric_encoder {
  private:
   template <class Emit>
   size_t each_metric(const exchange& x, Emit&& emit);
+  // Builds tags_ for `x`; false when they are those of the previous call, left as they were.
+  bool update_tags(const exchange& x);
 
   metric_options o_;
   std::string tags_;  // this call's tags, built once and copied into every line
   std::string scratch_;
+  // The tag values tags_ was built from: consecutive calls nearly always share them (one
+  // service, one model, one key), and then the tags and their group are reused as they are.
+  static constexpr size_t kTagValues = 11;
+  std::array<std::string, kTagValues> tag_values_;
+  bool tags_built_ = false;
+  bool tags_changed_ = false;     // this call's tags differ from the previous call's
+  size_t group_ = 0;              // tags_'s group in the aggregator...
+  uint64_t group_round_ = ~0ull;  // ...as of this round of it (line_aggregator::round)
 };
 
 // USD from nano-USD, in plain decimal ("0.000015", "1.5", "0"): exact, no exponent notation.

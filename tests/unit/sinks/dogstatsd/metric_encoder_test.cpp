@@ -184,6 +184,46 @@ TEST(MetricEncoder, AzureDeploymentIsTheModelWhenTheBodyNamedNone) {
             std::string::npos);
 }
 
+// One encoder sees call after call: the tags of the previous call are reused only when every
+// value behind them is the same, and a group only within the aggregator round it came from.
+TEST(MetricEncoder, ConsecutiveCallsGetTheirOwnTagsAndGroups) {
+  metric_encoder enc;
+  line_aggregator agg;
+  exchange a = chat_call();
+  exchange b = chat_call();
+  b.service = "billing";
+  exchange c = chat_call();
+  c.status = 429;
+  c.error_type = "rate_limit_exceeded";
+  for (const exchange* x : {&a, &b, &a, &c, &a}) enc.collect(*x, agg);
+  std::string out;
+  agg.take(out, 8192);
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) ++n;
+    return n;
+  };
+  // Three tag sets, each with its own duration line: a's three calls packed into one.
+  EXPECT_EQ(count("openai.request.duration:"), 3u) << out;
+  EXPECT_EQ(count("openai.request.duration:250000000:250000000:250000000|d|#" + kTags + "\n"), 1u)
+      << out;
+  EXPECT_EQ(count("openai.request.duration:250000000|d|#version:1.2,env:prod,service:billing,"), 1u)
+      << out;
+  EXPECT_NE(out.find("error:1,error_type:openai.RateLimitError"), std::string::npos) << out;
+  // A new round: the same tags must be looked up again in the emptied aggregator.
+  enc.collect(a, agg);
+  std::string next;
+  agg.take(next, 8192);
+  EXPECT_NE(next.find("openai.request.duration:250000000|d|#" + kTags + "\n"), std::string::npos)
+      << next;
+  // The line format path (no aggregation) follows the changes too.
+  std::string lines;
+  enc.append(b, lines);
+  enc.append(a, lines);
+  EXPECT_NE(lines.find("service:billing"), std::string::npos);
+  EXPECT_NE(lines.find("openai.request.duration:250000000|d|#" + kTags + "\n"), std::string::npos);
+}
+
 TEST(MetricEncoder, EncodingAllocatesNothingOnceWarm) {
   metric_encoder enc;
   exchange x = chat_call();

@@ -20,58 +20,74 @@ free_list& recycled() {
   return list;
 }
 
-void keep_buffer(std::string& from, std::string& into, size_t keep_bytes) {
-  if (from.capacity() > keep_bytes) {
-    std::string().swap(from);  // freed: one huge body must not stay pinned in the free list
-    return;
-  }
-  from.clear();
-  into.swap(from);
+void clear_buffer(std::string& s, size_t keep_bytes) {
+  if (s.capacity() > keep_bytes)
+    std::string().swap(s);  // freed: one huge body must not stay pinned in the free list
+  else
+    s.clear();
 }
 
-// Every string member must be in the list below (a move-assignment from an empty string keeps the
-// target's buffer, so a string left off would keep any size of buffer). A new member changes the
-// size: look at the list, then update the number.
+// Every member is reset below, one by one (building a default exchange and assigning it cost
+// ~2,000 instructions a call). A new member changes the size: reset it here, then update the
+// number.
 static_assert(sizeof(void*) != 8 || sizeof(exchange) == 1304,
               "exchange changed: update clear_keeping_buffers");
 
 }  // namespace
 
 void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
-  // Each string's buffer is parked in `fresh` (or freed when too large); the assignment then
-  // resets every field, strings included, to its default.
-  exchange fresh;
-  for (auto [from, into] : {
-           std::pair{&x.method, &fresh.method},
-           std::pair{&x.path, &fresh.path},
-           std::pair{&x.upstream, &fresh.upstream},
-           std::pair{&x.deployment, &fresh.deployment},
-           std::pair{&x.organization, &fresh.organization},
-           std::pair{&x.organization_name, &fresh.organization_name},
-           std::pair{&x.project, &fresh.project},
-           std::pair{&x.key_label, &fresh.key_label},
-           std::pair{&x.key_hash, &fresh.key_hash},
-           std::pair{&x.service, &fresh.service},
-           std::pair{&x.env, &fresh.env},
-           std::pair{&x.version, &fresh.version},
-           std::pair{&x.request_content_type, &fresh.request_content_type},
-           std::pair{&x.request_body.bytes, &fresh.request_body.bytes},
-           std::pair{&x.request_id, &fresh.request_id},
-           std::pair{&x.response_body.bytes, &fresh.response_body.bytes},
-           std::pair{&x.stream_content.bytes, &fresh.stream_content.bytes},
-           std::pair{&x.proxy_error, &fresh.proxy_error},
-           std::pair{&x.model_requested, &fresh.model_requested},
-           std::pair{&x.model_served, &fresh.model_served},
-           std::pair{&x.finish_reason, &fresh.finish_reason},
-           std::pair{&x.error_type, &fresh.error_type},
-           std::pair{&x.error_code, &fresh.error_code},
-           std::pair{&x.sample_input, &fresh.sample_input},
-           std::pair{&x.sample_output, &fresh.sample_output},
-       })
-    keep_buffer(*from, *into, keep_bytes);
-  for (size_t i = 0; i < x.events.size(); ++i)
-    keep_buffer(x.events[i], fresh.events[i], keep_bytes);
-  x = std::move(fresh);
+  for (std::string* s : {&x.method,
+                         &x.path,
+                         &x.upstream,
+                         &x.deployment,
+                         &x.organization,
+                         &x.organization_name,
+                         &x.project,
+                         &x.key_label,
+                         &x.key_hash,
+                         &x.service,
+                         &x.env,
+                         &x.version,
+                         &x.request_content_type,
+                         &x.request_body.bytes,
+                         &x.request_id,
+                         &x.response_body.bytes,
+                         &x.stream_content.bytes,
+                         &x.proxy_error,
+                         &x.model_requested,
+                         &x.model_served,
+                         &x.finish_reason,
+                         &x.error_type,
+                         &x.error_code,
+                         &x.sample_input,
+                         &x.sample_output})
+    clear_buffer(*s, keep_bytes);
+  for (std::string& e : x.events) clear_buffer(e, keep_bytes);
+  static const exchange defaults;
+  x.id = defaults.id;
+  x.wall_start_unix_ns = defaults.wall_start_unix_ns;
+  x.t = defaults.t;
+  x.inside_ns = defaults.inside_ns;
+  x.ep = defaults.ep;
+  x.retry_count = defaults.retry_count;
+  x.request_bytes = defaults.request_bytes;
+  x.request_body.truncated = defaults.request_body.truncated;
+  x.include_usage_injected = defaults.include_usage_injected;
+  x.status = defaults.status;
+  x.stream = defaults.stream;
+  x.processing_ms = defaults.processing_ms;
+  x.limits = defaults.limits;
+  x.response_bytes = defaults.response_bytes;
+  x.response_body.truncated = defaults.response_body.truncated;
+  x.stream_content.truncated = defaults.stream_content.truncated;
+  x.event_count = defaults.event_count;
+  x.result = defaults.result;
+  x.trace = defaults.trace;
+  x.stream_requested = defaults.stream_requested;
+  x.include_usage_requested = defaults.include_usage_requested;
+  x.usage = defaults.usage;
+  x.cost_nano_usd = defaults.cost_nano_usd;
+  x.sampled = defaults.sampled;
 }
 
 std::unique_ptr<exchange> take_exchange() {

@@ -151,7 +151,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
     if (filter && (f.known == beast::http::field::content_length ||
                    f.known == beast::http::field::transfer_encoding))
       continue;
-    head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
+    append_header_line(head_out_, f.name, f.value);
   }
   if (filter) head_out_.append("transfer-encoding: chunked\r\n");
   if (close) head_out_.append("connection: close\r\n");

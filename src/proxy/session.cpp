@@ -293,7 +293,7 @@ net::awaitable<int> session::route(exchange& x) {
         if (is_hop_by_hop(f.known, f.name)) continue;
         break;
     }
-    head_out_.append(f.name).append(": ").append(f.value).append("\r\n");
+    append_header_line(head_out_, f.name, f.value);
   }
   if (x.include_usage_injected)
     head_out_.append("Content-Length: ")

@@ -29,6 +29,20 @@ exchange filled() {
   x.sample_input = std::string(100, 'i');
   x.trace.trace_id_lo = 5;
   x.result = outcome::client_aborted;
+  x.wall_start_unix_ns = 11;
+  x.inside_ns = 12;
+  x.ep = endpoint::embeddings;
+  x.retry_count = 2;
+  x.request_bytes = 13;
+  x.include_usage_injected = true;
+  x.processing_ms = 14;
+  x.limits.remaining_tokens = 15;
+  x.response_bytes = 16;
+  x.response_body.truncated = true;
+  x.stream_content.truncated = true;
+  x.stream_requested = true;
+  x.include_usage_requested = true;
+  x.t.last_byte = 17;
   return x;
 }
 
@@ -57,6 +71,20 @@ TEST(ExchangeRecycler, ClearingResetsEveryFieldAndKeepsTheBuffers) {
   EXPECT_TRUE(x.sample_input.empty());
   EXPECT_FALSE(x.trace.valid());
   EXPECT_EQ(x.result, outcome::ok);
+  EXPECT_EQ(x.wall_start_unix_ns, 0);
+  EXPECT_EQ(x.inside_ns, 0);
+  EXPECT_EQ(x.ep, endpoint::other);
+  EXPECT_EQ(x.retry_count, -1);
+  EXPECT_EQ(x.request_bytes, 0u);
+  EXPECT_FALSE(x.include_usage_injected);
+  EXPECT_EQ(x.processing_ms, -1);
+  EXPECT_EQ(x.limits.remaining_tokens, -1);
+  EXPECT_EQ(x.response_bytes, 0u);
+  EXPECT_FALSE(x.response_body.truncated);
+  EXPECT_FALSE(x.stream_content.truncated);
+  EXPECT_FALSE(x.stream_requested);
+  EXPECT_FALSE(x.include_usage_requested);
+  EXPECT_EQ(x.t.last_byte, 0);
   // The point of recycling: the next call reuses the memory.
   EXPECT_EQ(x.request_body.bytes.capacity(), body_cap);
   EXPECT_EQ(x.path.capacity(), path_cap);

@@ -2,7 +2,6 @@
 
 #include <simdjson.h>
 
-#include <cstring>
 #include <string>
 #include <utility>
 
@@ -301,41 +300,6 @@ void walk_bytes(std::string_view bytes, exchange& x) {
   with_root_object(bytes, [&](od::object& root) { walk(root, x, false); });
 }
 
-// Where `key` next occurs in `data` at or after `from` (npos when not). glibc's memmem skips
-// ahead by hashed pairs of bytes; string_view::find stops at every '"' of a JSON text when the
-// key starts with one (~40 times an event).
-size_t find_key(std::string_view data, std::string_view key, size_t from = 0) {
-  if (from >= data.size()) return std::string_view::npos;
-  const void* p = ::memmem(data.data() + from, data.size() - from, key.data(), key.size());
-  return p == nullptr ? std::string_view::npos
-                      : static_cast<size_t>(static_cast<const char*>(p) - data.data());
-}
-
-// After a quoted key ending at `after_key`: skips blanks, the ':' and blanks; true when `null`
-// follows.
-bool null_after(std::string_view data, size_t after_key) {
-  size_t p = data.find_first_not_of(" \t\r\n", after_key);
-  if (p == std::string_view::npos || data[p] != ':') return false;
-  p = data.find_first_not_of(" \t\r\n", p + 1);
-  return p != std::string_view::npos && data.compare(p, 4, "null") == 0;
-}
-
-// Whether a stream event can hold a fact walk() would take beyond the model (which the first
-// event gives): a finish reason, usage, an error, or a Responses event's type, status or
-// response. A chat chunk in mid-stream has none ("finish_reason":null, "usage":null); parsing
-// it cost ~2,000 instructions for nothing, four times a call.
-bool may_carry_facts(std::string_view data) {
-  for (std::string_view key :
-       {std::string_view("\"finish_reason\""), std::string_view("\"usage\"")}) {
-    for (size_t at = find_key(data, key); at != std::string_view::npos;
-         at = find_key(data, key, at + 1))
-      if (!null_after(data, at + key.size())) return true;
-  }
-  for (std::string_view key : {"\"error\"", "\"type\"", "\"status\"", "\"response\""})
-    if (find_key(data, key) != std::string_view::npos) return true;
-  return false;
-}
-
 }  // namespace
 
 void parse_request(exchange& x, std::string_view content_type) {
@@ -382,13 +346,10 @@ void parse_response(exchange& x) {
     walk_bytes(data, x);
   };
   one(x.events[0]);
-  // Oldest kept tail event first, so the newest facts win. Events that cannot add a fact are
-  // skipped, unless the first event gave no model (then any event may).
+  // Oldest kept tail event first, so the newest facts win.
   for (size_t i = kTailEvents + 1; i-- > 0;) {
     const std::string* e = x.recent_event(i);
-    if (e == nullptr || e == &x.events[0]) continue;
-    if (!x.model_served.empty() && !may_carry_facts(*e)) continue;
-    one(*e);
+    if (e != nullptr && e != &x.events[0]) one(*e);
   }
 }
 

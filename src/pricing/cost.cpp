@@ -56,6 +56,11 @@ cost_result cost_of(const price_table& t, std::string_view model, const token_us
                     const cost_options& o) {
   const size_t i = t.resolve(model);
   if (i == price_table::npos) return unpriced({}, "unknown model");
+  return cost_of_entry(t, i, u, o);
+}
+
+cost_result cost_of_entry(const price_table& t, size_t i, const token_usage& u,
+                          const cost_options& o) {
   const model_entry& m = t.models[i];
   const int64_t now = o.at_unix_s != 0 ? o.at_unix_s : static_cast<int64_t>(std::time(nullptr));
   const price_set& s = m.select(now);
@@ -132,9 +137,26 @@ cost_result price_exchange(const price_table& t, exchange& x) {
   const std::string& name = !x.model_served.empty()      ? x.model_served
                             : !x.model_requested.empty() ? x.model_requested
                                                          : x.deployment;
+  // Calls come with the same model over and over: the last name's entry is remembered per
+  // thread and table (resolving normalizes and tries several spellings, ~2,500 instructions).
+  struct last_lookup {
+    uint64_t serial = 0;
+    std::string name;
+    size_t entry = price_table::npos;
+  };
+  thread_local last_lookup last;
+  size_t entry = price_table::npos;
+  if (!name.empty()) {
+    if (t.serial != 0 && last.serial == t.serial && last.name == name) {
+      entry = last.entry;
+    } else {
+      entry = t.resolve(name);
+      if (t.serial != 0) last = {t.serial, name, entry};
+    }
+  }
   cost_result r;
-  if (!name.empty() && t.resolve(name) != price_table::npos) {
-    r = cost_of(t, name, u, o);
+  if (entry != price_table::npos) {
+    r = cost_of_entry(t, entry, u, o);
   } else if (const std::string* m = mapped(name) ? mapped(name) : mapped(x.deployment)) {
     // A deployment name, or a model the table does not know served by a mapped deployment:
     // the operator's mapping says which model's prices apply.

@@ -46,6 +46,9 @@ struct cost_result {
 
 cost_result cost_of(const price_table& t, std::string_view model, const token_usage& u,
                     const cost_options& o);
+// The same for a table entry already resolved (price_table::resolve, not npos).
+cost_result cost_of_entry(const price_table& t, size_t entry, const token_usage& u,
+                          const cost_options& o);
 cost_result cost_of(const price_table& t, std::string_view model, const llmtap::usage& u,
                     bool batch = false);
 

@@ -1,5 +1,7 @@
 #include "pricing/price_table.h"
 
+#include <atomic>
+
 #include "pricing/normalize.h"
 
 namespace llmtap::pricing {
@@ -70,6 +72,8 @@ const price_set& model_entry::select(int64_t unix_s) const {
 }
 
 void price_table::index() {
+  static std::atomic<uint64_t> serials{0};
+  serial = ++serials;
   exact.clear();
   fine_tunes.clear();
   // Later entries must not steal a name from earlier ones (override entries come first).

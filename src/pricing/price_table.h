@@ -95,11 +95,15 @@ struct price_table {
   std::unordered_map<std::string, size_t> exact;             // id or alias -> models index
   std::unordered_map<std::string, size_t> fine_tunes;        // base model id -> ft entry index
   std::unordered_map<std::string, std::string> deployments;  // Azure deployment -> model
+  // This table's identity once index() finished it (0 before): what a lookup remembered across
+  // calls is keyed on, so that a reloaded table is never answered from an older one's memory.
+  uint64_t serial = 0;
 
   static constexpr size_t npos = static_cast<size_t>(-1);
   // The entry pricing `model` after normalization (normalize.h), or npos.
   size_t resolve(std::string_view model) const;
-  // Rebuilds `exact` and `fine_tunes` from `models` (load.cpp calls this once).
+  // Rebuilds `exact` and `fine_tunes` from `models` and gives the table a new serial (load.cpp
+  // calls this once, when the table is complete).
   void index();
 
  private:

@@ -5,8 +5,8 @@
 // against it; reload() builds a new table off to the side and swaps the pointer. A snapshot a
 // reader holds stays valid, unchanged, until the reader drops it. A failed reload keeps the
 // current table.
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -51,7 +51,7 @@ class pricing {
   std::shared_ptr<const price_table> current_;
   std::shared_ptr<const price_table> previous_;  // null until the first reload
   int64_t current_since_ns_ = 0;                 // mono_ns() when current_ took over
-  std::mutex reload_mu_;  // one reload at a time
+  std::mutex reload_mu_;                         // one reload at a time
 };
 
 }  // namespace llmtap::pricing

@@ -116,6 +116,33 @@ TEST_F(files, override_file_wins) {
   EXPECT_EQ(price_exchange(t, x).priced_as, "gpt-4o-mini");
 }
 
+// price_exchange remembers the last model's table entry per thread; a reloaded table (here: an
+// override that moves gpt-4o-2024-08-06 to its own entry) must never be answered from the
+// memory of the one before, even for the same name, alternating.
+TEST_F(files, the_remembered_lookup_follows_the_table) {
+  load_options plain;
+  plain.table = write("prices.json", kTable);
+  load_options with_override = plain;
+  with_override.override_file = write("override.json", R"({
+    "models": {"gpt-4o-special": {"aliases": ["gpt-4o-2024-08-06"], "input": 1, "output": 1}}
+  })");
+  const load_result a = load_table(plain), b = load_table(with_override);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a.value->serial, b.value->serial);
+  exchange x;
+  x.model_served = "gpt-4o-2024-08-06";
+  x.usage.input_tokens = 1'000;
+  x.usage.output_tokens = 100;
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(price_exchange(*a.value, x).priced_as, "gpt-4o");
+    EXPECT_EQ(x.cost_nano_usd, 3'500'000);  // 1000 x 2500 + 100 x 10000
+    EXPECT_EQ(price_exchange(*b.value, x).priced_as, "gpt-4o-special");
+    EXPECT_EQ(x.cost_nano_usd, 1'100'000);  // 1100 x 1000
+  }
+  x.model_served = "gpt-4o-mini-2024-07-18";  // another name on the same table
+  EXPECT_EQ(price_exchange(*b.value, x).priced_as, "gpt-4o-mini");
+}
+
 TEST_F(files, deployments_from_the_config) {
   load_options o;
   o.table = write("prices.json", kTable);

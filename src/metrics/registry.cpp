@@ -70,6 +70,21 @@ int64_t registry::slot(index& ix, Points& points, std::string_view key, size_t c
   return static_cast<int64_t>(points.size() - 1);
 }
 
+namespace {
+// `find()` unless `key` is the one remembered; a found slot is remembered for the next call.
+template <class Find>
+int64_t slot_with_memory(std::string& last_key, int64_t& last_slot, std::string_view key,
+                         Find find) {
+  if (last_slot >= 0 && last_key == key) return last_slot;
+  const int64_t s = find();
+  if (s >= 0) {
+    last_key.assign(key);
+    last_slot = s;
+  }
+  return s;
+}
+}  // namespace
+
 bool registry::offer(const std::shared_ptr<const exchange>& x) {
   counters_.received.fetch_add(1, std::memory_order_relaxed);
   record(*x);
@@ -79,8 +94,10 @@ bool registry::offer(const std::shared_ptr<const exchange>& x) {
 void registry::record(const exchange& x) {
   std::lock_guard lock(mu_);
   std::string_view key = key_of(call_labels_, x);
-  int64_t i = slot(calls_ix_, calls_, key, o_.max_series, overflow_[group_calls], [&] {
-    return call_point{&texts_.emplace_back(render_labels(call_labels_)), {}};
+  int64_t i = slot_with_memory(last_call_.key, last_call_.slot, key, [&] {
+    return slot(calls_ix_, calls_, key, o_.max_series, overflow_[group_calls], [&] {
+      return call_point{&texts_.emplace_back(render_labels(call_labels_)), {}};
+    });
   });
   if (i >= 0) {
     call_values& v = calls_[static_cast<size_t>(i)].v;
@@ -120,8 +137,10 @@ void registry::record(const exchange& x) {
 
   if (has_limits(x.limits)) {
     std::string_view lkey = key_of(limit_labels_, x);
-    int64_t j = slot(limits_ix_, limits_, lkey, o_.max_series, overflow_[group_ratelimit], [&] {
-      return ratelimit_point{&texts_.emplace_back(render_labels(limit_labels_))};
+    int64_t j = slot_with_memory(last_limits_.key, last_limits_.slot, lkey, [&] {
+      return slot(limits_ix_, limits_, lkey, o_.max_series, overflow_[group_ratelimit], [&] {
+        return ratelimit_point{&texts_.emplace_back(render_labels(limit_labels_))};
+      });
     });
     if (j >= 0) {
       ratelimit_point& p = limits_[static_cast<size_t>(j)];

@@ -80,6 +80,14 @@ class registry final : public sinks::sink {
   std::vector<std::string> scratch_;
   std::string key_;
   std::string error_key_;
+  // The last call's and rate limits' keys and slots: consecutive calls nearly always share their
+  // labels, and a series, once made, keeps its slot (series are never removed). A hit skips the
+  // hash lookup.
+  struct remembered_slot {
+    std::string key;
+    int64_t slot = -1;
+  };
+  remembered_slot last_call_, last_limits_;
 
   std::deque<std::string> texts_;  // every rendered label list; stable addresses
   index calls_ix_, errors_ix_, limits_ix_;

@@ -78,6 +78,25 @@ TEST(Registry, CountsTokensCostAndDurationsPerLabelSet) {
   EXPECT_EQ(r.counters().sent.load(), 3u);
 }
 
+// The registry remembers the last label set's series: alternating label sets must still each
+// count their own calls, and over the cap a remembered series is still found.
+TEST(Registry, AlternatingLabelSetsCountApart) {
+  registry_options o;
+  o.max_series = 2;
+  registry r(o);
+  for (const char* m : {"a", "b", "a", "a", "b", "c", "a"})
+    r.offer(std::make_shared<exchange>(call(m, 200, 1, 1)));
+  std::string text = render(r);
+  auto requests = [&](const char* m) {
+    return "llmtap_requests_total{model=\"" + std::string(m) +
+           R"(",endpoint="chat.completions",provider="openai",service="billing",env="prod",status_class="2xx"})";
+  };
+  EXPECT_TRUE(has(text, requests("a") + " 4")) << text;
+  EXPECT_TRUE(has(text, requests("b") + " 2")) << text;
+  EXPECT_EQ(text.find("model=\"c\""), std::string::npos) << text;  // over the cap of 2
+  EXPECT_EQ(r.counters().dropped.load(), 1u);
+}
+
 TEST(Registry, StreamsHaveTimeToFirstToken) {
   registry r({{"model"}});
   exchange s = call("gpt-4o", 200, 3, 4);

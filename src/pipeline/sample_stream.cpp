@@ -1,6 +1,4 @@
 // Completions rebuilt from a stream's kept chunks, for sampled calls (sample_text.h).
-#include <simdjson.h>
-
 #include <string>
 #include <vector>
 
@@ -9,13 +7,12 @@
 namespace llmtap::pipeline::sample_text {
 namespace {
 
-using json = nlohmann::json;
+namespace dom = simdjson::dom;
 
-namespace od = simdjson::ondemand;
-
-// Streams are rebuilt from every kept chunk: parsing each one into a tree (as before) cost ~1.5 M
-// instructions per sampled stream. The chunks are read with simdjson's on-demand parser into
-// these accumulators instead, and the tree is built once at the end.
+// Each chunk is parsed with the DOM parser (the header-inlined on-demand API would run
+// simdjson's slow fallback kernel in this build) and read into these accumulators; the sample is
+// written once at the end. Fields are read in document order, duplicates included, as the
+// accumulation has always done.
 struct tool_call_acc {
   std::string id, name, arguments;
   bool has_id = false;
@@ -27,66 +24,58 @@ struct choice_acc {
   std::vector<tool_call_acc> tools;
 };
 
-// Iterates one payload's root object with a padded copy (simdjson reads a little past the end);
-// invalid UTF-8 is mended first, as everywhere else.
+// Calls fn(root) when one payload is a JSON object (invalid UTF-8 mended first, as everywhere;
+// a chunk with a byte order mark was never read, and is not now).
 template <class Fn>
-void with_payload_object(std::string_view payload, Fn&& fn) {
-  thread_local od::parser parser;
-  thread_local std::string buf;
-  if (utf8_valid(payload))
-    buf.assign(payload);
-  else
-    buf = sanitize_utf8(payload);
-  const size_t len = buf.size();
-  buf.append(simdjson::SIMDJSON_PADDING, ' ');
-  od::document doc;
-  od::object root;
-  if (parser.iterate(simdjson::padded_string_view(buf.data(), len, buf.size())).get(doc)) return;
-  if (doc.get_object().get(root)) return;
+void with_payload_object(std::string_view payload, workspace& ws, Fn&& fn) {
+  if (payload == "[DONE]") return;  // every chat stream's last event: not JSON, not parsed
+  dom::element doc;
+  dom::object root;
+  if (!sample_json::parse(ws.parser, payload, ws.mended, /*skip_bom=*/false, doc)) return;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) return;
   fn(root);
 }
 
-bool field_key(od::field& f, std::string_view& k) {
-  return !f.unescaped_key().get(k);
-}
-
 // Appends a string value; false when it is not a string (null, a number...).
-bool append_string(od::value v, std::string& out) {
+bool append_string(dom::element v, std::string& out) {
   std::string_view sv;
-  if (v.get_string().get(sv)) return false;
+  if (v.get_string().get(sv) != simdjson::SUCCESS) return false;
   out.append(sv);
   return true;
 }
 
-void read_tool_calls(od::value v, choice_acc& c) {
-  od::array calls;
-  if (v.get_array().get(calls)) return;
+// An index field: 0 unless it is an integer that fits 64 signed bits.
+int64_t index_of(dom::element v) {
+  int64_t i = 0;
+  if (v.get_int64().get(i) != simdjson::SUCCESS) i = 0;
+  return i;
+}
+
+// Tool call fragments go straight into the choice's calls: an id replaces the one before, names
+// and arguments are appended, in document order.
+void read_tool_calls(dom::element v, choice_acc& c) {
+  dom::array calls;
+  if (v.get_array().get(calls) != simdjson::SUCCESS) return;
   c.has_tools = true;
-  for (auto item : calls) {
-    od::object tc;
-    if (item.get_object().get(tc)) continue;
+  for (dom::element item : calls) {
+    dom::object tc;
+    if (item.get_object().get(tc) != simdjson::SUCCESS) continue;
     int64_t k = 0;
     std::string id, name, args;
     bool has_id = false;
-    for (auto f : tc) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) || !field_key(field, key)) break;
-      if (key == "index") {
-        if (field.value().get_int64().get(k)) k = 0;
-      } else if (key == "id") {
-        has_id = append_string(field.value(), id);
-      } else if (key == "function") {
-        od::object fn;
-        if (field.value().get_object().get(fn)) continue;
-        for (auto g : fn) {
-          od::field ff;
-          std::string_view fk;
-          if (std::move(g).get(ff) || !field_key(ff, fk)) break;
-          if (fk == "name")
-            append_string(ff.value(), name);
-          else if (fk == "arguments")
-            append_string(ff.value(), args);
+    for (dom::key_value_pair f : tc) {
+      if (f.key == "index") {
+        k = index_of(f.value);
+      } else if (f.key == "id") {
+        has_id = append_string(f.value, id);
+      } else if (f.key == "function") {
+        dom::object fn;
+        if (f.value.get_object().get(fn) != simdjson::SUCCESS) continue;
+        for (dom::key_value_pair g : fn) {
+          if (g.key == "name")
+            append_string(g.value, name);
+          else if (g.key == "arguments")
+            append_string(g.value, args);
         }
       }
     }
@@ -102,142 +91,164 @@ void read_tool_calls(od::value v, choice_acc& c) {
   }
 }
 
-void read_chunk_choices(od::object& root, std::vector<choice_acc>& acc, bool text_completion) {
-  for (auto f : root) {
-    od::field field;
-    std::string_view key;
-    if (std::move(f).get(field) || !field_key(field, key)) return;
-    if (key != "choices") continue;
-    od::array choices;
-    if (field.value().get_array().get(choices)) return;
-    for (auto item : choices) {
-      od::object ch;
-      if (item.get_object().get(ch)) continue;
-      // Fields come in any order, the index among them: collect, then apply.
-      int64_t i = 0;
-      choice_acc delta;
-      for (auto g : ch) {
-        od::field cf;
-        std::string_view ck;
-        if (std::move(g).get(cf) || !field_key(cf, ck)) break;
-        if (ck == "index") {
-          if (cf.value().get_int64().get(i)) i = 0;
-        } else if (ck == "finish_reason") {
-          delta.has_finish = append_string(cf.value(), delta.finish_reason);
-        } else if (ck == "text" && text_completion) {
-          append_string(cf.value(), delta.text);
-        } else if (ck == "delta" && !text_completion) {
-          od::object d;
-          if (cf.value().get_object().get(d)) continue;
-          for (auto h : d) {
-            od::field df;
-            std::string_view dk;
-            if (std::move(h).get(df) || !field_key(df, dk)) break;
-            if (dk == "role") {
-              std::string role;
-              if (append_string(df.value(), role)) delta.role = std::move(role);
-            } else if (dk == "content") {
-              append_string(df.value(), delta.content);
-            } else if (dk == "tool_calls") {
-              read_tool_calls(df.value(), delta);
-            }
-          }
+// One choice of one chunk. Its fields come in any order, the index among them: a first pass
+// finds the index (the last one counts), the second applies the fields to that choice in
+// document order (text appended; the last role and finish reason that are strings win).
+void read_choice(dom::object ch, bool text_completion, std::vector<choice_acc>& acc) {
+  int64_t i = 0;
+  for (dom::key_value_pair f : ch)
+    if (f.key == "index") i = index_of(f.value);
+  if (i < 0 || i > 64) return;
+  if (acc.size() <= static_cast<size_t>(i)) acc.resize(static_cast<size_t>(i) + 1);
+  choice_acc& c = acc[static_cast<size_t>(i)];
+  std::string_view role = "assistant";
+  std::string finish;
+  bool has_finish = false;
+  for (dom::key_value_pair f : ch) {
+    if (f.key == "finish_reason") {
+      has_finish = append_string(f.value, finish);
+    } else if (f.key == "text" && text_completion) {
+      append_string(f.value, c.text);
+    } else if (f.key == "delta" && !text_completion) {
+      dom::object d;
+      if (f.value.get_object().get(d) != simdjson::SUCCESS) continue;
+      for (dom::key_value_pair g : d) {
+        if (g.key == "role") {
+          std::string_view r;
+          if (g.value.get_string().get(r) == simdjson::SUCCESS) role = r;
+        } else if (g.key == "content") {
+          append_string(g.value, c.content);
+        } else if (g.key == "tool_calls") {
+          read_tool_calls(g.value, c);
         }
       }
-      if (i < 0 || i > 64) continue;
-      if (acc.size() <= static_cast<size_t>(i)) acc.resize(static_cast<size_t>(i) + 1);
-      choice_acc& c = acc[static_cast<size_t>(i)];
-      if (delta.has_finish) {
-        c.finish_reason = std::move(delta.finish_reason);
-        c.has_finish = true;
-      }
-      c.text += delta.text;
-      if (delta.role != "assistant") c.role = std::move(delta.role);
-      c.content += delta.content;
-      if (delta.has_tools) {
-        c.has_tools = true;
-        if (c.tools.size() < delta.tools.size()) c.tools.resize(delta.tools.size());
-        for (size_t k = 0; k < delta.tools.size(); ++k) {
-          if (delta.tools[k].has_id) {
-            c.tools[k].id = std::move(delta.tools[k].id);
-            c.tools[k].has_id = true;
-          }
-          c.tools[k].name += delta.tools[k].name;
-          c.tools[k].arguments += delta.tools[k].arguments;
-        }
-      }
+    }
+  }
+  if (has_finish) {
+    c.finish_reason = std::move(finish);
+    c.has_finish = true;
+  }
+  if (role != "assistant") c.role = role;
+}
+
+// Only the first "choices" field of a chunk counts.
+void read_chunk_choices(dom::object root, std::vector<choice_acc>& acc, bool text_completion) {
+  for (dom::key_value_pair f : root) {
+    if (f.key != "choices") continue;
+    dom::array choices;
+    if (f.value.get_array().get(choices) != simdjson::SUCCESS) return;
+    for (dom::element item : choices) {
+      dom::object ch;
+      if (item.get_object().get(ch) == simdjson::SUCCESS) read_choice(ch, text_completion, acc);
     }
     return;
   }
 }
 
-}  // namespace
-
-json chat_choices_from_stream(const exchange& x, bool text_completion) {
-  std::vector<choice_acc> acc;
-  for_each_event(x, [&](std::string_view payload) {
-    with_payload_object(payload,
-                        [&](od::object& root) { read_chunk_choices(root, acc, text_completion); });
-  });
-  json choices = json::array();
-  for (size_t i = 0; i < acc.size(); ++i) {
-    const choice_acc& c = acc[i];
-    json out = {{"index", i},
-                {"finish_reason", c.has_finish ? json(c.finish_reason) : json(nullptr)}};
-    if (text_completion) {
-      out["text"] = c.text;
-    } else {
-      json m = {{"role", c.role}, {"content", c.content}};
-      if (c.has_tools) {
-        json calls = json::array();
-        for (const auto& t : c.tools) {
-          json call = {{"function", {{"name", t.name}, {"arguments", t.arguments}}}};
-          if (t.has_id) call["id"] = t.id;
-          calls.push_back(std::move(call));
-        }
-        m["tool_calls"] = std::move(calls);
-      }
-      out["message"] = std::move(m);
-    }
-    choices.push_back(std::move(out));
+// {"function":{"arguments":...,"name":...},"id":...}: keys in byte order, as the sample's JSON
+// has them.
+void write_tool_call(const tool_call_acc& t, sample_json::writer& w) {
+  w.raw("{\"function\":{\"arguments\":");
+  w.text(t.arguments);
+  w.raw(",\"name\":");
+  w.text(t.name);
+  w.raw('}');
+  if (t.has_id) {
+    w.raw(",\"id\":");
+    w.text(t.id);
   }
-  return choices;
+  w.raw('}');
 }
 
-json responses_output_from_stream(const exchange& x) {
-  json terminal;
-  std::string text;
+}  // namespace
+
+void write_chat_stream(const exchange& x, bool text_completion, workspace& ws) {
+  std::vector<choice_acc> acc;
   for_each_event(x, [&](std::string_view payload) {
-    bool is_terminal = false;
-    with_payload_object(payload, [&](od::object& root) {
-      std::string type, delta;
-      for (auto f : root) {
-        od::field field;
-        std::string_view key;
-        if (std::move(f).get(field) || !field_key(field, key)) break;
-        if (key == "type")
-          append_string(field.value(), type);
-        else if (key == "delta")
-          append_string(field.value(), delta);
-      }
-      if (type == "response.completed" || type == "response.incomplete" ||
-          type == "response.failed")
-        is_terminal = true;
-      else if (type == "response.output_text.delta")
-        text += delta;
-    });
-    if (!is_terminal) return;
-    // The one event that carries the whole output: parsed into a tree, kept as it is.
-    json ev = parse_lenient(payload);
-    if (ev.is_object() && ev.contains("response") && ev["response"].is_object() &&
-        ev["response"].contains("output"))
-      terminal = ev["response"]["output"];
+    with_payload_object(payload, ws,
+                        [&](dom::object root) { read_chunk_choices(root, acc, text_completion); });
   });
-  if (!terminal.is_null()) return terminal;
-  if (text.empty()) return json::array();
-  return json::array({{{"type", "message"},
-                       {"role", "assistant"},
-                       {"content", json::array({{{"type", "output_text"}, {"text", text}}})}}});
+  sample_json::writer& w = ws.w;
+  w.raw('[');
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const choice_acc& c = acc[i];
+    if (i > 0) w.raw(',');
+    w.raw("{\"finish_reason\":");
+    if (c.has_finish)
+      w.text(c.finish_reason);
+    else
+      w.raw("null");
+    w.raw(",\"index\":");
+    w.number(i);
+    if (text_completion) {
+      w.raw(",\"text\":");
+      w.text(c.text);
+    } else {
+      w.raw(",\"message\":{\"content\":");
+      w.text(c.content);
+      w.raw(",\"role\":");
+      w.text(c.role);
+      if (c.has_tools) {
+        w.raw(",\"tool_calls\":[");
+        for (size_t k = 0; k < c.tools.size(); ++k) {
+          if (k > 0) w.raw(',');
+          write_tool_call(c.tools[k], w);
+        }
+        w.raw(']');
+      }
+      w.raw('}');
+    }
+    w.raw('}');
+  }
+  w.raw(']');
+}
+
+void write_responses_stream(const exchange& x, workspace& ws) {
+  sample_json::writer& w = ws.w;
+  // The terminal event carries the whole output. It is written as soon as it is seen (its
+  // parsed form ends with the next parse); a later terminal event replaces it.
+  bool has_terminal = false;
+  std::string text, type, delta;  // type and delta: each event's, reused
+  for_each_event(x, [&](std::string_view payload) {
+    with_payload_object(payload, ws, [&](dom::object root) {
+      type.clear();
+      delta.clear();
+      for (dom::key_value_pair f : root) {
+        if (f.key == "type")
+          append_string(f.value, type);
+        else if (f.key == "delta")
+          append_string(f.value, delta);
+      }
+      if (type == "response.output_text.delta") text += delta;
+      if (type != "response.completed" && type != "response.incomplete" &&
+          type != "response.failed")
+        return;
+      dom::element response, output;
+      dom::object r;
+      if (!sample_json::last_field(root, "response", response) ||
+          response.get_object().get(r) != simdjson::SUCCESS ||
+          !sample_json::last_field(r, "output", output))
+        return;
+      has_terminal = !output.is_null();  // an output of null counts as none
+      w.out().clear();
+      if (has_terminal) w.value(output);
+    });
+  });
+  if (has_terminal) return;
+  w.out().clear();
+  if (text.empty()) {
+    w.raw("[]");
+    return;
+  }
+  w.raw("[{\"content\":[{\"text\":");
+  w.text(text);
+  w.raw(",\"type\":");
+  w.text("output_text");
+  w.raw("}],\"role\":");
+  w.text("assistant");
+  w.raw(",\"type\":");
+  w.text("message");
+  w.raw("}]");
 }
 
 }  // namespace llmtap::pipeline::sample_text

@@ -5,7 +5,10 @@
 
 #include <simdjson.h>
 
-#include <nlohmann/json.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pipeline/sample_text.h"
 
 #include <stdexcept>
@@ -59,21 +62,11 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
-// Most bodies are valid UTF-8: they are parsed in place; only the others are copied and mended.
-nlohmann::json parse_lenient(std::string_view bytes) {
-  if (utf8_valid(bytes))
-    return nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  std::string mended = sanitize_utf8(bytes);
-  return nlohmann::json::parse(mended, nullptr, /*allow_exceptions=*/false);
-}
-
 }  // namespace sample_text
 
 using namespace sample_text;
 
 namespace {
-
-using json = nlohmann::json;
 
 bool luhn_ok(std::string_view digits_and_separators) {
   int sum = 0, count = 0;
@@ -90,109 +83,6 @@ bool luhn_ok(std::string_view digits_and_separators) {
   return count >= 13 && count <= 19 && sum % 10 == 0;
 }
 
-json as_array(const json& v) {
-  if (v.is_array()) return v;
-  json a = json::array();
-  if (!v.is_null()) a.push_back(v);
-  return a;
-}
-
-// The prompt side, in the shape Datadog's log records use for each endpoint.
-json input_of(const exchange& x) {
-  if (x.request_body.bytes.empty() || x.request_body.truncated) return nullptr;
-  json req = parse_lenient(x.request_body.bytes);
-  if (!req.is_object()) return nullptr;
-  switch (x.ep) {
-    case endpoint::chat_completions:
-      return req.contains("messages") ? as_array(req["messages"]) : nullptr;
-    case endpoint::completions:
-      return req.contains("prompt") ? as_array(req["prompt"]) : nullptr;
-    case endpoint::embeddings:
-      return req.contains("input") ? as_array(req["input"]) : nullptr;
-    case endpoint::moderations:
-      return req.contains("input") ? as_array(req["input"]) : nullptr;
-    case endpoint::images_generations:
-      return req.contains("prompt") ? as_array(req["prompt"]) : nullptr;
-    case endpoint::responses: {
-      json out = json::array();
-      if (req.contains("instructions") && req["instructions"].is_string())
-        out.push_back({{"role", "system"}, {"content", req["instructions"]}});
-      if (req.contains("input")) {
-        const json& in = req["input"];
-        if (in.is_string())
-          out.push_back({{"role", "user"}, {"content", in}});
-        else if (in.is_array())
-          for (const auto& item : in) out.push_back(item);
-      }
-      return out;
-    }
-    default:
-      return nullptr;
-  }
-}
-
-// The completion side: choices (chat, completions), output items (Responses), image results.
-json output_of(const exchange& x) {
-  if (x.stream) {
-    switch (x.ep) {
-      case endpoint::chat_completions:
-        return chat_choices_from_stream(x, false);
-      case endpoint::completions:
-        return chat_choices_from_stream(x, true);
-      case endpoint::responses:
-        return responses_output_from_stream(x);
-      default:
-        return nullptr;
-    }
-  }
-  if (x.response_body.bytes.empty() || x.response_body.truncated) return nullptr;
-  json resp = parse_lenient(x.response_body.bytes);
-  if (!resp.is_object()) return nullptr;
-  switch (x.ep) {
-    case endpoint::chat_completions:
-    case endpoint::completions: {
-      if (!resp.contains("choices") || !resp["choices"].is_array()) return nullptr;
-      json out = json::array();
-      for (const auto& c : resp["choices"]) {
-        json keep = json::object();
-        for (const char* k : {"index", "message", "text", "finish_reason"})
-          if (c.contains(k)) keep[k] = c[k];
-        out.push_back(std::move(keep));
-      }
-      return out;
-    }
-    case endpoint::responses:
-      return resp.contains("output") ? resp["output"] : nullptr;
-    case endpoint::audio_transcriptions:
-    case endpoint::audio_translations:
-      return resp.contains("text") ? as_array(resp["text"]) : nullptr;
-    case endpoint::images_generations:
-    case endpoint::images_edits: {
-      if (!resp.contains("data") || !resp["data"].is_array()) return nullptr;
-      json out = json::array();
-      for (const auto& d : resp["data"]) {
-        if (d.contains("url"))
-          out.push_back({{"url", d["url"]}});
-        else if (d.contains("b64_json"))
-          out.push_back({{"b64_json", "returned"}});  // as Datadog logs it
-      }
-      return out;
-    }
-    default:
-      return nullptr;
-  }
-}
-
-void scrub(json& v, const redactor* r, size_t max_chars) {
-  if (v.is_string()) {
-    auto& s = v.get_ref<std::string&>();
-    if (r != nullptr) r->apply(s);
-    truncate_utf8(s, max_chars);
-  } else if (v.is_array() || v.is_object()) {
-    for (auto& child : v) scrub(child, r, max_chars);
-  }
-}
-
 }  // namespace
 
 bool sampled_at_rate(uint64_t trace_id_lo, double rate) {
@@ -207,29 +97,77 @@ bool sampled_at_rate(uint64_t trace_id_lo, double rate) {
 // runs only on strings that could hold a match (most prompt strings hold none).
 enum class needs { nothing, bearer, key_dash, akia, at_sign, digits13 };
 
+// The two tests that cannot use memchr look at 16 bytes at a time (SSE2 is part of x86-64;
+// elsewhere, plain loops): prompt strings are mostly long prose, and a byte-at-a-time search
+// for "r" once cost more than everything else sampling does.
+bool bearer_at(const unsigned char* p) {
+  auto is = [](unsigned char c, char lower) { return (c | 0x20) == lower; };
+  return is(p[0], 'b') && is(p[1], 'e') && is(p[2], 'a') && is(p[3], 'r') && is(p[4], 'e') &&
+         is(p[5], 'r');
+}
+
+bool has_bearer(std::string_view t) {  // "bearer" in any case
+  if (t.size() < 6) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+  const size_t starts = t.size() - 5;  // where "bearer" could begin
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Candidates first: a "b" with an "r" five bytes on, rare in prose.
+  const __m128i lower = _mm_set1_epi8(0x20), b = _mm_set1_epi8('b'), r = _mm_set1_epi8('r');
+  for (; i + 16 <= starts; i += 16) {
+    const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i last = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 5));
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(first, lower), b),
+                                        _mm_cmpeq_epi8(_mm_or_si128(last, lower), r))));
+    for (; mask != 0; mask &= mask - 1)
+      if (bearer_at(p + i + static_cast<size_t>(__builtin_ctz(mask)))) return true;
+  }
+#endif
+  for (; i < starts; ++i)
+    if (bearer_at(p + i)) return true;
+  return false;
+}
+
+bool has_13_digits(std::string_view t) {
+  const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+  size_t digits = 0, i = 0;
+#if defined(__SSE2__)
+  // Per-lane counts of digits (a match is -1), summed every 128 bytes: no lane can overflow.
+  const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+  while (i + 16 <= t.size()) {
+    __m128i counts = _mm_setzero_si128();
+    for (int block = 0; block < 8 && i + 16 <= t.size(); ++block, i += 16) {
+      const __m128i d =
+          _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), zero);
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));  // c - '0' <= 9
+    }
+    const __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+    digits += static_cast<size_t>(_mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4));
+    if (digits >= 13) return true;
+  }
+#endif
+  for (; i < t.size(); ++i)
+    if (static_cast<unsigned char>(p[i] - '0') < 10 && ++digits >= 13) return true;
+  return false;
+}
+
 bool may_match(needs n, std::string_view t) {
   switch (n) {
     case needs::nothing:
       return true;
     case needs::at_sign:
       return t.find('@') != std::string_view::npos;
-    case needs::key_dash:
-      return t.find("k-") != std::string_view::npos;
+    case needs::key_dash:  // "k-": found from the rarer '-'
+      for (size_t i = t.find('-'); i != std::string_view::npos; i = t.find('-', i + 1))
+        if (i > 0 && t[i - 1] == 'k') return true;
+      return false;
     case needs::akia:
       return t.find("AKIA") != std::string_view::npos;
     case needs::bearer:
-      for (size_t i = t.find_first_of("rR"); i != std::string_view::npos;
-           i = t.find_first_of("rR", i + 1))
-        if (i >= 5 && (t[i - 5] | 0x20) == 'b' && (t[i - 4] | 0x20) == 'e' &&
-            (t[i - 3] | 0x20) == 'a' && (t[i - 2] | 0x20) == 'r' && (t[i - 1] | 0x20) == 'e')
-          return true;
-      return false;
-    case needs::digits13: {
-      int digits = 0;
-      for (char c : t)
-        if (c >= '0' && c <= '9' && ++digits >= 13) return true;
-      return false;
-    }
+      return has_bearer(t);
+    case needs::digits13:
+      return has_13_digits(t);
   }
   return true;
 }
@@ -285,6 +223,12 @@ redactor::redactor(bool builtin, const std::vector<std::string>& patterns) {
 redactor::~redactor() = default;
 redactor::redactor(redactor&&) noexcept = default;
 
+bool redactor::may_change(std::string_view text) const {
+  for (const auto& rule : rules_)
+    if (may_match(rule->prefilter, text)) return true;
+  return false;
+}
+
 size_t redactor::apply(std::string& text) const {
   size_t total = 0;
   for (const auto& rule : rules_) {
@@ -327,22 +271,29 @@ void truncate_utf8(std::string& s, size_t max_bytes) {
   s += "...";
 }
 
-sampler::sampler(const sampling_options& o) : o_(o), redactor_(o.redact, o.patterns) {}
+sampler::sampler(const sampling_options& o)
+    : o_(o), redactor_(o.redact, o.patterns), ws_(std::make_unique<workspace>()) {}
+sampler::~sampler() = default;
+sampler::sampler(sampler&&) noexcept = default;
 
 void sampler::apply(exchange& x) const {
   x.sampled = x.trace.sampling_priority > 0 && sampled_at_rate(x.trace.trace_id_lo, o_.rate);
   if (!x.sampled) return;
   ++sampled_;
-  json in = input_of(x), out = output_of(x);
   const redactor* r = o_.redact || !o_.patterns.empty() ? &redactor_ : nullptr;
-  if (!in.is_null()) {
-    scrub(in, r, o_.max_chars);
-    x.sample_input = in.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  if (!out.is_null()) {
-    scrub(out, r, o_.max_chars);
-    x.sample_output = out.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
+  // Each side is written into the workspace's buffer, and copied out only when there is one: a
+  // call without that side keeps the field as it was.
+  sample_json::writer& w = ws_->w;
+  w.start(r, o_.max_chars);
+  if (write_input(x, *ws_)) x.sample_input.assign(w.out());
+  w.start(r, o_.max_chars);
+  if (write_output(x, *ws_)) x.sample_output.assign(w.out());
+  // The parser keeps buffers of ~15 bytes per byte of its largest body: those of a rare large
+  // body are let go rather than held by the pipeline thread for good.
+  constexpr size_t kKeepBytes = 256 * 1024;
+  if (ws_->parser.capacity() > kKeepBytes) ws_->parser = simdjson::dom::parser();
+  if (w.out().capacity() > kKeepBytes) std::string().swap(w.out());
+  if (ws_->mended.capacity() > kKeepBytes) std::string().swap(ws_->mended);
 }
 
 }  // namespace llmtap::pipeline

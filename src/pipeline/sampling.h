@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/exchange.h"
@@ -13,8 +14,8 @@
 namespace llmtap::pipeline {
 
 struct sampling_options {
-  double rate = 0.1;       // 0 = never, 1 = always
-  size_t max_chars = 4096; // per string, in bytes, cut on a UTF-8 boundary, "..." appended
+  double rate = 0.1;        // 0 = never, 1 = always
+  size_t max_chars = 4096;  // per string, in bytes, cut on a UTF-8 boundary, "..." appended
   bool redact = true;
   std::vector<std::string> patterns;  // extra PCRE2 patterns, replaced by [REDACTED]
 };
@@ -32,6 +33,9 @@ class redactor {
   redactor(redactor&&) noexcept;
   // Replaces every match in place; returns how many were replaced.
   size_t apply(std::string& text) const;
+  // False when apply() would certainly leave `text` as it is (no rule's cheap test passes): the
+  // sampler then writes the text without copying it.
+  bool may_change(std::string_view text) const;
 
  private:
   struct compiled;
@@ -42,9 +46,15 @@ class redactor {
 // when cut. Invalid UTF-8 is replaced with U+FFFD first.
 void truncate_utf8(std::string& s, size_t max_bytes);
 
+namespace sample_text {
+struct workspace;
+}
+
 class sampler {
  public:
   explicit sampler(const sampling_options& o);
+  ~sampler();
+  sampler(sampler&&) noexcept;
   // Decides for one call (its trace must be assigned) and fills the sample fields when kept.
   void apply(exchange& x) const;
   uint64_t sampled() const { return sampled_; }
@@ -53,6 +63,9 @@ class sampler {
   sampling_options o_;
   redactor redactor_;
   mutable uint64_t sampled_ = 0;
+  // The parser and buffers reused by every sampled call; mutable as apply() is const (the
+  // pipeline thread is the only caller).
+  std::unique_ptr<sample_text::workspace> ws_;
 };
 
 }  // namespace llmtap::pipeline

@@ -146,6 +146,26 @@ TEST(sampling, redaction_finds_every_kind_and_leaves_plain_text_alone) {
   EXPECT_EQ(r.apply(not_a_card), 0u);
 }
 
+// The cheap tests before each pattern look at 16 bytes at a time and sum digits every 128: a
+// match is still found wherever it sits, across those boundaries and at either end.
+TEST(sampling, redaction_finds_matches_at_every_offset) {
+  redactor r(true, {});
+  for (size_t pad = 0; pad < 300; pad += (pad < 40 ? 1 : 7)) {
+    const std::string before(pad, 'x'), after(pad % 23, 'y');
+    std::string bearer = before + " BeArEr abcdefgh12345678" + after;
+    EXPECT_EQ(r.apply(bearer), 1u) << pad;
+    std::string card = before + " 4111 1111 1111 1111" + after;
+    EXPECT_EQ(r.apply(card), 1u) << pad;
+    std::string key = before + " sk-abcdefghijklmnop1234" + after;
+    EXPECT_EQ(r.apply(key), 1u) << pad;
+  }
+  std::string at_end = "token: Bearer abcdefgh";  // "Bearer" then 8 token bytes, ending the text
+  EXPECT_EQ(r.apply(at_end), 1u);
+  EXPECT_FALSE(r.may_change("scattered 1 2 3 4 5 6 7 8 9, twelve 1 2 3: nothing to redact"));
+  EXPECT_TRUE(r.may_change("digits: 1 2 3 4 5 6 7 8 9 1 2 3 4, thirteen of them"));
+  EXPECT_TRUE(redactor(false, {"x"}).may_change("any text: user patterns always run"));
+}
+
 TEST(sampling, responses_stream_uses_the_terminal_event) {
   sampling_options o;
   o.rate = 1;

@@ -5,9 +5,14 @@
 #include <fmt/format.h>
 
 #include "core/debug_log.h"
+#include "core/exchange_recycler.h"
 #include "core/thread_name.h"
 
 namespace llmtap {
+namespace {
+// Recycled exchanges kept once a burst is over: enough for the next calls to find buffers.
+constexpr size_t kRecycleKeepAfterBurst = 64;
+}  // namespace
 
 bool memory_release::rule::check(size_t open) {
   if (open > peak) peak = open;
@@ -47,6 +52,7 @@ void memory_release::run() {
     size_t open = open_();
     size_t peak = r.peak;
     if (!r.check(open)) continue;
+    trim_recycled(kRecycleKeepAfterBurst);
     malloc_trim(0);
     ++trims_;
     if (debug_enabled())

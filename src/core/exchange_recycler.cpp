@@ -103,6 +103,20 @@ std::unique_ptr<exchange> take_exchange() {
   return std::make_unique<exchange>();
 }
 
+size_t trim_recycled(size_t keep) noexcept {
+  std::vector<exchange*> extra;
+  {
+    free_list& list = recycled();
+    std::lock_guard lock(list.m);
+    while (list.kept.size() > keep) {
+      extra.push_back(list.kept.back());
+      list.kept.pop_back();
+    }
+  }
+  for (exchange* x : extra) delete x;  // outside the lock
+  return extra.size();
+}
+
 void recycle_exchange(exchange* x) noexcept {
   if (x == nullptr) return;
   clear_keeping_buffers(*x, kRecycleKeepBytes);  // outside the lock: this is the long part

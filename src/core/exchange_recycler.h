@@ -22,8 +22,15 @@ void recycle_exchange(exchange* x) noexcept;
 // Clears every field to its default, keeping string buffers of at most `keep_bytes`.
 void clear_keeping_buffers(exchange& x, size_t keep_bytes);
 
-inline constexpr size_t kRecycleMax = 256;              // exchanges kept (~1-10 KB each)
-inline constexpr size_t kRecycleKeepBytes = 64 * 1024;  // a buffer above this is freed
+// Frees kept exchanges beyond `keep`; returns how many. The memory-release thread calls it when a
+// burst is over, so that the exchanges of a peak do not stay resident.
+size_t trim_recycled(size_t keep) noexcept;
+
+// Under load about a thousand records are alive at once (the store's batch and queue, the
+// DogStatsD sink's), and they come back in bursts of a batch: a smaller list overflowed, then ran
+// dry, and most calls allocated again.
+inline constexpr size_t kRecycleMax = 1024;             // exchanges kept (~2-10 KB each)
+inline constexpr size_t kRecycleKeepBytes = 32 * 1024;  // a buffer above this is freed
 
 // The deleter for a shared exchange: it goes back to the free list.
 struct exchange_recycler {

@@ -93,7 +93,7 @@ TEST(ExchangeRecycler, ClearingResetsEveryFieldAndKeepsTheBuffers) {
 
 TEST(ExchangeRecycler, BuffersAboveTheLimitAreFreed) {
   exchange x = filled();
-  x.response_body.bytes.assign(200'000, 'r');
+  x.response_body.bytes.assign(200'000, 'r');  // over kRecycleKeepBytes
   clear_keeping_buffers(x, 64 * 1024);
   EXPECT_TRUE(x.response_body.bytes.empty());
   EXPECT_LT(x.response_body.bytes.capacity(), 64u * 1024);
@@ -132,6 +132,9 @@ TEST(ExchangeRecycler, ManyThreadsTakeAndGiveBack) {
   std::vector<std::unique_ptr<exchange>> many;
   for (size_t i = 0; i < kRecycleMax + 10; ++i) many.push_back(take_exchange());
   for (auto& x : many) recycle_exchange(x.release());
+  // After a burst, the list is cut down to what the next calls need.
+  EXPECT_EQ(trim_recycled(8), kRecycleMax - 8);
+  EXPECT_EQ(trim_recycled(8), 0u);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 #include "proxy/usage_rewrite.h"
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <functional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace llmtap::proxy {
 
@@ -103,6 +105,37 @@ struct json_cursor {
   }
 };
 
+// Whether `body` contains "stream" (with its quotes). It runs on every chat request, so it tests
+// 16 positions at a time: a position is a candidate when its byte is '"', the next is 's' and the
+// one 7 further is '"' (SSE2, part of x86-64); only candidates are compared in full.
+// string_view::find stopped at every quote of the body, glibc's memmem and a Boyer-Moore-Horspool
+// search cost as much again in mispredicted branches (~0.5 us a request under load, perf).
+bool contains_stream_key(std::string_view body) {
+  constexpr std::string_view kKey = "\"stream\"";
+  const size_t n = body.size();
+  if (n < kKey.size()) return false;
+  const char* p = body.data();
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8('"'), second = _mm_set1_epi8('s');
+  for (; i + kKey.size() - 1 + 16 <= n; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    const __m128i z = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + kKey.size() - 1));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, second)),
+                      _mm_cmpeq_epi8(z, first))));
+    for (; mask != 0; mask &= mask - 1)
+      if (std::memcmp(p + i + static_cast<size_t>(__builtin_ctz(mask)), kKey.data(), kKey.size()) ==
+          0)
+        return true;
+  }
+#endif
+  for (; i + kKey.size() <= n; ++i)
+    if (p[i] == '"' && std::memcmp(p + i, kKey.data(), kKey.size()) == 0) return true;
+  return false;
+}
+
 struct stream_options_info {
   bool present = false;
   bool is_null = false;
@@ -156,11 +189,7 @@ bool read_stream_options(json_cursor& c, stream_options_info& so) {
 bool add_include_usage(std::string_view body, std::string& out) {
   // Most requests are not streamed, and SDKs leave "stream" out unless it is set. Keys are
   // compared raw below, so a body without these bytes cannot have the flag: skip the scan.
-  // Boyer-Moore-Horspool skips up to the key's length at a time; string_view::find stopped at
-  // every quote of the body and glibc's memmem cost as much (~2,000 instructions a request).
-  static constexpr std::string_view kKey = "\"stream\"";
-  static const std::boyer_moore_horspool_searcher kStream(kKey.begin(), kKey.end());
-  if (std::search(body.begin(), body.end(), kStream) == body.end()) return false;
+  if (!contains_stream_key(body)) return false;
   json_cursor c{body};
   if (!c.eat('{')) return false;
   bool stream = false;

@@ -13,8 +13,9 @@ std::string rewrite(std::string_view body) {
 }
 
 TEST(AddIncludeUsage, AddsStreamOptionsWhenMissing) {
-  EXPECT_EQ(rewrite(R"({"model":"gpt-4o","stream":true,"messages":[]})"),
-            R"({"model":"gpt-4o","stream":true,"messages":[],"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(
+      rewrite(R"({"model":"gpt-4o","stream":true,"messages":[]})"),
+      R"({"model":"gpt-4o","stream":true,"messages":[],"stream_options":{"include_usage":true}})");
   EXPECT_EQ(rewrite("{\n  \"stream\": true\n}\n"),
             "{\n  \"stream\": true\n,\"stream_options\":{\"include_usage\":true}}\n");
 }
@@ -22,8 +23,9 @@ TEST(AddIncludeUsage, AddsStreamOptionsWhenMissing) {
 TEST(AddIncludeUsage, CompletesExistingStreamOptions) {
   EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":{}})"),
             R"({"stream":true,"stream_options":{"include_usage":true}})");
-  EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":{"include_obfuscation":false}})"),
-            R"({"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}})");
+  EXPECT_EQ(
+      rewrite(R"({"stream":true,"stream_options":{"include_obfuscation":false}})"),
+      R"({"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}})");
   EXPECT_EQ(rewrite(R"({"stream_options":{"include_usage":false},"stream":true})"),
             R"({"stream_options":{"include_usage":true},"stream":true})");
   EXPECT_EQ(rewrite(R"({"stream":true,"stream_options":null})"),
@@ -35,8 +37,10 @@ TEST(AddIncludeUsage, LeavesOtherBodiesAlone) {
   EXPECT_EQ(rewrite(R"({"stream":false})"), "(no change)");
   EXPECT_EQ(rewrite(R"({"model":"gpt-4o"})"), "(no change)");
   // "stream" inside a message or a string is not the top-level flag.
-  EXPECT_EQ(rewrite(R"({"messages":[{"role":"user","content":"\"stream\":true"}],"metadata":{"stream":true}})"),
-            "(no change)");
+  EXPECT_EQ(
+      rewrite(
+          R"({"messages":[{"role":"user","content":"\"stream\":true"}],"metadata":{"stream":true}})"),
+      "(no change)");
   EXPECT_EQ(rewrite(R"({"stream":true,"messages":[)"), "(no change)");  // truncated: unchanged
   EXPECT_EQ(rewrite("not json"), "(no change)");
   EXPECT_EQ(rewrite(""), "(no change)");
@@ -45,8 +49,9 @@ TEST(AddIncludeUsage, LeavesOtherBodiesAlone) {
 // Strings are skipped by looking for their closing quote: escaped quotes and backslashes inside
 // them must neither end them early nor hide the quote that does end them.
 TEST(AddIncludeUsage, EscapesInsideStringsBeforeTheFlag) {
-  EXPECT_EQ(rewrite(R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true})"),
-            R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true,"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(
+      rewrite(R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true})"),
+      R"({"messages":[{"content":"say \"hi\" \\"}],"stream":true,"stream_options":{"include_usage":true}})");
   EXPECT_EQ(rewrite(R"({"content":"\\\\","stream":true})"),
             R"({"content":"\\\\","stream":true,"stream_options":{"include_usage":true}})");
   // an escaped quote followed by text that looks like the flag stays inside the string
@@ -58,12 +63,18 @@ TEST(AddIncludeUsage, EscapesInsideStringsBeforeTheFlag) {
 }
 
 const std::string kStream =
-    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+    "data: "
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":"
+    "null}\n\n"
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
-    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}\n\n"
+    "data: "
+    "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}"
+    "\n\n"
     "data: [DONE]\n\n";
 const std::string kExpected =
-    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}\n\n"
+    "data: "
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":"
+    "null}\n\n"
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
     "data: [DONE]\n\n";
 
@@ -88,7 +99,8 @@ TEST(UsageEventFilter, CrlfEventsAndPartialEventsHeldUntilComplete) {
   f.feed("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: {\"cho", out);
   EXPECT_EQ(out, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n");
   f.feed("ices\": [], \"usage\": {\"total_tokens\": 3}}\r\n\r\ndata: [DONE]\r\n\r\n", out);
-  EXPECT_EQ(out, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: [DONE]\r\n\r\n");
+  EXPECT_EQ(out,
+            "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: [DONE]\r\n\r\n");
 }
 
 TEST(UsageEventFilter, OnlyOneEventIsDropped) {
@@ -98,6 +110,31 @@ TEST(UsageEventFilter, OnlyOneEventIsDropped) {
   f.feed(usage + usage, out);
   f.finish(out);
   EXPECT_EQ(out, usage);
+}
+
+}  // namespace
+}  // namespace llmtap::proxy
+
+namespace llmtap::proxy {
+namespace {
+
+// The "stream" key is looked for 16 bytes at a time: it must be found wherever it sits, across
+// every alignment and at the very end, and nothing else may pass for it.
+TEST(AddIncludeUsage, FindsTheStreamKeyAtEveryOffset) {
+  std::string out;
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string filler(pad, ' ');
+    const std::string body = "{" + filler + R"("stream":true})";
+    EXPECT_TRUE(add_include_usage(body, out)) << pad;
+    EXPECT_EQ(out, "{" + filler + R"("stream":true,"stream_options":{"include_usage":true}})")
+        << pad;
+    const std::string late = R"({"model":")" + std::string(pad, 'm') + R"(","stream":true})";
+    EXPECT_TRUE(add_include_usage(late, out)) << pad;
+  }
+  for (const char* not_it :
+       {R"({"streams":true})", R"({"Stream":true})", R"({"stream_options":{}})",
+        R"({"model":"stream"})", R"({"x":"stream\"","y":1})"})
+    EXPECT_FALSE(add_include_usage(not_it, out)) << not_it;
 }
 
 }  // namespace

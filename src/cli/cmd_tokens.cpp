@@ -77,7 +77,8 @@ int run_tokens(const tokens_flags& f) {
     return 0;
   }
   int64_t n = f.chat ? count_chat(*enc, model, text) : static_cast<int64_t>(enc->count(text));
-  auto cost = model.empty() ? std::optional<double>() : input_cost_usd(model, n);
+  std::optional<double> cost;  // (assigned apart: GCC 12 warns on the ternary's empty optional)
+  if (!model.empty()) cost = input_cost_usd(model, n);
   if (f.format == "json") {
     nlohmann::json j{{"encoding", enc_name}, {"tokens", n}};
     j["cost_usd"] = cost ? nlohmann::json(*cost) : nlohmann::json(nullptr);

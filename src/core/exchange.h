@@ -31,11 +31,11 @@ enum class endpoint : uint8_t {
 // call was relayed faithfully); the status and error fields say what the upstream answered.
 enum class outcome : uint8_t {
   ok = 0,
-  client_aborted,        // the client went away before the response was complete
-  upstream_disconnected, // the upstream closed or reset mid-response
-  upstream_unreachable,  // connect or TLS handshake failed: we answered 502
-  upstream_timeout,      // no response head in time, or idle mid-body: we answered 504 (or cut)
-  rejected,              // we refused the request ourselves (400/404/413/431/408)
+  client_aborted,         // the client went away before the response was complete
+  upstream_disconnected,  // the upstream closed or reset mid-response
+  upstream_unreachable,   // connect or TLS handshake failed: we answered 502
+  upstream_timeout,       // no response head in time, or idle mid-body: we answered 504 (or cut)
+  rejected,               // we refused the request ourselves (400/404/413/431/408)
   internal_error,
 };
 
@@ -65,8 +65,8 @@ struct rate_limits {
 
 // Monotonic stamps in nanoseconds (steady_clock); 0 = did not happen.
 struct stamps {
-  int64_t accepted = 0;            // request head started arriving on the downstream side
-  int64_t request_head_done = 0;   // request head fully parsed
+  int64_t accepted = 0;           // request head started arriving on the downstream side
+  int64_t request_head_done = 0;  // request head fully parsed
   int64_t upstream_connect_start = 0;
   int64_t upstream_connected = 0;  // connection ready (= connect_start when reused from the pool)
   int64_t request_sent = 0;        // whole request written upstream
@@ -74,6 +74,11 @@ struct stamps {
   int64_t first_token = 0;         // first SSE event carrying content (streams only)
   int64_t last_byte = 0;           // last byte of the upstream response relayed downstream
 };
+
+// Spare capacity the worker leaves after captured bytes (bodies, stream events): the pipeline's
+// JSON parser (simdjson) reads this far past the data, so with the room there it parses the
+// capture in place instead of copying it first.
+inline constexpr size_t kCapturePadding = 64;
 
 // Bytes kept for the pipeline to parse. Capped; `truncated` says the cap was hit.
 struct capture {
@@ -91,17 +96,17 @@ inline constexpr char kRecordSeparator = '\x1e';
 struct trace_context {
   uint64_t trace_id_hi = 0;
   uint64_t trace_id_lo = 0;
-  uint64_t parent_span_id = 0;  // the client's span, 0 = none (a root span)
-  uint64_t span_id = 0;         // llmtap's span for this call
-  int8_t sampling_priority = 1; // the client's decision when it sent one (<= 0: drop)
-  bool from_client = false;     // the trace came from the client's headers
+  uint64_t parent_span_id = 0;   // the client's span, 0 = none (a root span)
+  uint64_t span_id = 0;          // llmtap's span for this call
+  int8_t sampling_priority = 1;  // the client's decision when it sent one (<= 0: drop)
+  bool from_client = false;      // the trace came from the client's headers
   bool valid() const { return trace_id_hi != 0 || trace_id_lo != 0; }
 };
 
 struct exchange {
   // identity
-  uint64_t id = 0;                // unique within the process: (worker << 48) | per-worker counter
-  int64_t wall_start_unix_ns = 0; // wall clock at `accepted`, for the store and reports
+  uint64_t id = 0;                 // unique within the process: (worker << 48) | per-worker counter
+  int64_t wall_start_unix_ns = 0;  // wall clock at `accepted`, for the store and reports
   stamps t;
   int64_t inside_ns = 0;  // time the call spent in llmtap's own code (parse, relay, bookkeeping)
 
@@ -112,32 +117,32 @@ struct exchange {
   std::string deployment;  // Azure deployment from /openai/deployments/{d}/
   endpoint ep = endpoint::other;
   std::string organization;  // OpenAI-Organization request header (the org id the client chose)
-  std::string organization_name;  // openai-organization response header (the org's name)
-  std::string project;       // OpenAI-Project request header
-  std::string key_label;     // "sk-...abcd"; never the key
-  std::string key_hash;      // keyed hash (hex) of the key, for grouping
+  std::string organization_name;      // openai-organization response header (the org's name)
+  std::string project;                // OpenAI-Project request header
+  std::string key_label;              // "sk-...abcd"; never the key
+  std::string key_hash;               // keyed hash (hex) of the key, for grouping
   std::string service, env, version;  // caller identity (config, overridden by x-llmtap-*)
   int32_t retry_count = -1;           // x-stainless-retry-count
   std::string request_content_type;   // for parsing multipart bodies (audio, image edits)
   uint64_t request_bytes = 0;         // body bytes
-  capture request_body;               // capped copy of the JSON request body (as the client sent it)
+  capture request_body;  // capped copy of the JSON request body (as the client sent it)
   bool include_usage_injected = false;  // llmtap asked the upstream for a usage chunk
 
   // response
   uint16_t status = 0;
-  bool stream = false;  // the response was text/event-stream
-  std::string request_id;  // x-request-id
+  bool stream = false;         // the response was text/event-stream
+  std::string request_id;      // x-request-id
   int32_t processing_ms = -1;  // openai-processing-ms
   rate_limits limits;
-  uint64_t response_bytes = 0;  // body bytes as relayed (after de-chunking)
-  capture response_body;        // non-stream: capped body
+  uint64_t response_bytes = 0;                      // body bytes as relayed (after de-chunking)
+  capture response_body;                            // non-stream: capped body
   std::array<std::string, kTailEvents + 1> events;  // stream: [0] = first event, then a ring
   // stream: the data of every event from the first one with content on, each followed by
   // kRecordSeparator (capped); what usage is estimated from when no usage is reported, and what
   // a sample's completion is rebuilt from. Chunks whose fields before "choices" repeat the first
   // kept one's are kept as {"choices":...} (proxy/stream_capture.h, compact_chunk): 60% smaller.
   capture stream_content;
-  uint32_t event_count = 0;                         // SSE data events seen
+  uint32_t event_count = 0;  // SSE data events seen
   outcome result = outcome::ok;
   std::string proxy_error;  // our own message when result != ok (no secrets)
 

@@ -170,7 +170,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
       exchange& call = *streaming_;
       const size_t limit = s_.capture_max_bytes;
       framer_.feed(b, [this, &call, limit](const openai::sse_event& ev) {
-        call.next_event_slot().assign(ev.data);
+        assign_padded(call.next_event_slot(), ev.data);
         // The content test runs only until the first token; after that every payload is kept
         // (events without text add nothing when usage is estimated).
         if (call.t.first_token == 0) {

@@ -12,7 +12,15 @@ constexpr size_t kStreamCaptureStart = 4 * 1024;
 void append_capped(capture& c, std::string_view bytes, size_t cap) {
   size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
   if (bytes.size() > room) c.truncated = true;
-  c.bytes.append(bytes.data(), std::min(room, bytes.size()));
+  const size_t n = std::min(room, bytes.size());
+  keep_padding(c.bytes, n);
+  c.bytes.append(bytes.data(), n);
+}
+
+void assign_padded(std::string& s, std::string_view bytes) {
+  s.clear();
+  keep_padding(s, bytes.size());
+  s.append(bytes.data(), bytes.size());
 }
 
 void append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap) {

@@ -10,8 +10,16 @@
 
 namespace llmtap::proxy {
 
-// Appends as much of `bytes` as fits under `cap`.
+// Makes room for `more` bytes and kCapturePadding after them (core/exchange.h).
+inline void keep_padding(std::string& s, size_t more) {
+  if (s.capacity() < s.size() + more + kCapturePadding)
+    s.reserve(s.size() + more + kCapturePadding);
+}
+
+// Appends as much of `bytes` as fits under `cap`, with the padding after it.
 void append_capped(capture& c, std::string_view bytes, size_t cap);
+// Replaces `s` with `bytes`, with the padding after it (the stream's tail-event slots).
+void assign_padded(std::string& s, std::string_view bytes);
 
 // One SSE payload, preceded by `lead`, and its kRecordSeparator, if all of it fits under `cap`;
 // otherwise nothing more is kept and the capture is marked truncated.

@@ -17,10 +17,13 @@ std::string text_of(const json& v) {
     std::string out;
     bool all_text = true;
     for (const auto& p : v) {
+      // (Appended in two steps: `"" + std::string` trips GCC 12's -Wrestrict false positive.)
       if (p.is_string()) {
-        out += (out.empty() ? "" : " ") + p.get<std::string>();
+        if (!out.empty()) out += ' ';
+        out += p.get_ref<const std::string&>();
       } else if (p.is_object() && p.contains("text") && p["text"].is_string()) {
-        out += (out.empty() ? "" : " ") + p["text"].get<std::string>();
+        if (!out.empty()) out += ' ';
+        out += p["text"].get_ref<const std::string&>();
       } else {
         all_text = false;
       }

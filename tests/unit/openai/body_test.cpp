@@ -82,6 +82,28 @@ TEST(ParseResponse, StreamWhoseFirstEventHasNoModel) {
   EXPECT_EQ(x.model_served, "m-1");
 }
 
+// A capture with room after it is parsed in place: whatever the room holds (here, bytes that
+// would mean something to a JSON parser) must not change the result.
+TEST(ParseResponse, InPlaceParseIgnoresWhatLiesPastTheCapture) {
+  exchange x = body_exchange("chat.json");
+  const size_t n = x.response_body.bytes.size();
+  x.response_body.bytes.resize(n + 200, ']');
+  for (size_t i = n; i < n + 200; i += 3) x.response_body.bytes[i] = '"';
+  x.response_body.bytes.resize(n);
+  ASSERT_GE(x.response_body.bytes.capacity(), n + kCapturePadding);
+  parse_response(x);
+  EXPECT_EQ(x.model_served, "gpt-4o-2024-08-06");
+  EXPECT_EQ(x.finish_reason, "stop");
+  expect_usage(x.usage, 19, 10, 29, 0, 0);
+  // A broken capture with room still takes the repairing path (a copy).
+  exchange cut = body_exchange("chat.json");
+  cut.response_body.bytes.resize(cut.response_body.bytes.find("\"usage\""));
+  cut.response_body.bytes.reserve(cut.response_body.bytes.size() + 500);
+  parse_response(cut);
+  EXPECT_EQ(cut.model_served, "gpt-4o-2024-08-06");
+  EXPECT_EQ(cut.finish_reason, "stop");
+}
+
 TEST(ParseResponse, ChatCachedReasoningAudio) {
   exchange x = body_exchange("chat_reasoning_cached.json");
   parse_response(x);

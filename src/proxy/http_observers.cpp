@@ -4,7 +4,9 @@
 
 namespace llmtap::proxy {
 
-bool iequals(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
+bool iequals(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(a, b);
+}
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
@@ -45,25 +47,30 @@ bool is_hop_by_hop(http::field f, std::string_view name) {
   }
 }
 
-void request_observer::on_request_impl(http::verb, bsv m, bsv t, int v,
-                                       error_code&) {
+void request_observer::on_request_impl(http::verb, bsv m, bsv t, int v, error_code&) {
   method = m;
   target = t;
   version = v;
 }
 
-void request_observer::on_field_impl(http::field name, bsv name_string,
-                                     bsv value, error_code&) {
+void request_observer::on_field_impl(http::field name, bsv name_string, bsv value, error_code&) {
   fields.push_back({name_string, value, name});
   switch (name) {
-    case http::field::content_length: has_content_length_ = true; break;
-    case http::field::transfer_encoding: has_transfer_encoding_ = true; break;
-    case http::field::expect: expect_continue = iequals(value, "100-continue"); break;
+    case http::field::content_length:
+      has_content_length_ = true;
+      break;
+    case http::field::transfer_encoding:
+      has_transfer_encoding_ = true;
+      break;
+    case http::field::expect:
+      expect_continue = iequals(value, "100-continue");
+      break;
     case http::field::connection:
       if (has_token(value, "close")) connection_close = true;
       if (has_token(value, "keep-alive")) connection_keep_alive = true;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -96,8 +103,7 @@ void response_observer::on_response_impl(int code, bsv r, int v, error_code&) {
   version = v;
 }
 
-void response_observer::on_field_impl(http::field name, bsv name_string,
-                                      bsv value, error_code&) {
+void response_observer::on_field_impl(http::field name, bsv name_string, bsv value, error_code&) {
   fields.push_back({name_string, value, name});
   if (name == http::field::connection && has_token(value, "close")) connection_close = true;
 }
@@ -108,8 +114,7 @@ std::size_t response_observer::on_body_impl(bsv body, error_code&) {
   return body.size();
 }
 
-std::size_t response_observer::on_chunk_body_impl(std::uint64_t, bsv body,
-                                                  error_code&) {
+std::size_t response_observer::on_chunk_body_impl(std::uint64_t, bsv body, error_code&) {
   body_bytes += body.size();
   if (on_body) on_body(body);
   return body.size();

@@ -53,8 +53,8 @@ net::awaitable<void> deadline_sweep(worker& w) {
 // A timeout should fire close to its length: a period of an eighth of the shortest one, between
 // 5 ms and 250 ms (the defaults give 250 ms: at most one wake-up of an idle worker per period).
 std::chrono::milliseconds sweep_period_for(const session_settings& s) {
-  auto shortest = std::min({s.header_timeout, s.idle_timeout, s.upstream_timeout,
-                            s.upstream_idle_timeout});
+  auto shortest =
+      std::min({s.header_timeout, s.idle_timeout, s.upstream_timeout, s.upstream_idle_timeout});
   return std::clamp(shortest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
 

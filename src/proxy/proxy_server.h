@@ -17,7 +17,7 @@ using llmtap::exchange_queue;
 struct proxy_counters {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> rejected{0};        // answered by llmtap itself (4xx)
+  std::atomic<uint64_t> rejected{0};         // answered by llmtap itself (4xx)
   std::atomic<uint64_t> upstream_errors{0};  // 502/504 and mid-body upstream failures
 };
 

@@ -37,7 +37,8 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
       }
       up_ = std::move(r.conn);
     }
-    x.t.upstream_connected = mono_ns();
+    // A pooled connection is ready when taken (the docs' "= connect_start when reused").
+    x.t.upstream_connected = reused ? x.t.upstream_connect_start : resumed_;
     // send_request: the rewritten head and the raw body bytes, in one gathered write.
     std::array<net::const_buffer, 2> out{
         net::buffer(head_out_), x.include_usage_injected
@@ -50,7 +51,7 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
     const beast::error_code wec = up_result(uwec);
     bool stale = false;
     if (!wec) {
-      x.t.request_sent = mono_ns();
+      x.t.request_sent = resumed_;
       auto r = co_await read_response_head(x, ufilled, head_end);
       if (r == head_status::ok) break;
       if (r == head_status::answered) co_return !wants_close();

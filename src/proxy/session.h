@@ -65,6 +65,7 @@ class session {
  public:
   session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
     dbuf_.resize(kRequestBufferStart, 0);
+    resume();  // deadlines count from here until the first await
     handle_.down = &down_;
     handle_.up = &up_;
     w_.sessions.insert(&handle_);
@@ -111,9 +112,10 @@ class session {
     return rs_.emplace(rs_ ? std::move(rs_->fields) : std::vector<header_field>(32));
   }
 
-  // The deadline of the next wait on each side (worker.h: io_deadline, checked by the sweep).
-  void down_wait(std::chrono::nanoseconds d) { handle_.down_deadline.arm(d); }
-  void up_wait(std::chrono::nanoseconds d) { handle_.up_deadline.arm(d); }
+  // The deadline of the next wait on each side (worker.h: io_deadline, checked by the sweep),
+  // counted from when our code last got control back.
+  void down_wait(std::chrono::nanoseconds d) { handle_.down_deadline.arm(resumed_, d); }
+  void up_wait(std::chrono::nanoseconds d) { handle_.up_deadline.arm(resumed_, d); }
   // A wait that the sweep cut short reads as Beast's timeout.
   beast::error_code down_result(const beast::error_code& ec) const {
     return ec == net::error::operation_aborted && handle_.down_deadline.fired

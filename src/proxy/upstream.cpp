@@ -32,7 +32,8 @@ upstream_target make_upstream_target(const upstream_config& u) {
   } else if (url.rfind("http://", 0) == 0) {
     url.remove_prefix(7);
   } else {
-    throw config_error(fmt::format("upstream {}: url \"{}\" must start with http:// or https://", u.name, u.url));
+    throw config_error(
+        fmt::format("upstream {}: url \"{}\" must start with http:// or https://", u.name, u.url));
   }
   auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
@@ -40,7 +41,8 @@ upstream_target make_upstream_target(const upstream_config& u) {
   while (!path.empty() && path.back() == '/') path.pop_back();
   // The proxy always forwards paths that start with /v1 (or Azure's /openai); a base URL that
   // ends in /v1 must not double it.
-  if (path.size() >= 3 && path.compare(path.size() - 3, 3, "/v1") == 0) path.resize(path.size() - 3);
+  if (path.size() >= 3 && path.compare(path.size() - 3, 3, "/v1") == 0)
+    path.resize(path.size() - 3);
   t.base_prefix = path;
   std::string_view host = authority, port;
   if (!authority.empty() && authority[0] == '[') {
@@ -48,12 +50,14 @@ upstream_target make_upstream_target(const upstream_config& u) {
     if (close == std::string_view::npos)
       throw config_error(fmt::format("upstream {}: bad IPv6 address in \"{}\"", u.name, u.url));
     host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
   } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty()) throw config_error(fmt::format("upstream {}: url \"{}\" has no host", u.name, u.url));
+  if (host.empty())
+    throw config_error(fmt::format("upstream {}: url \"{}\" has no host", u.name, u.url));
   t.host = std::string(host);
   t.port = t.tls ? 443 : 80;
   if (!port.empty()) {
@@ -72,11 +76,14 @@ upstream_target make_upstream_target(const upstream_config& u) {
   if (t.tls) {
     t.tls_ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     t.tls_ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1);
     t.tls_ctx->set_default_verify_paths();
     if (!u.ca_file.empty()) {
       t.tls_ctx->load_verify_file(u.ca_file, ec);
-      if (ec) throw config_error(fmt::format("upstream {}: cannot load ca_file {}: {}", u.name, u.ca_file, ec.message()));
+      if (ec)
+        throw config_error(fmt::format("upstream {}: cannot load ca_file {}: {}", u.name, u.ca_file,
+                                       ec.message()));
     }
     t.tls_ctx->set_verify_mode(u.verify ? ssl::verify_peer : ssl::verify_none);
   }
@@ -103,8 +110,10 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
   }
   auto c = std::make_unique<upstream_conn>();
   c->target_index = index;
-  if (t.tls) c->tls.emplace(boost::beast::tcp_stream(ex), *t.tls_ctx);
-  else c->plain.emplace(ex);
+  if (t.tls)
+    c->tls.emplace(boost::beast::tcp_stream(ex), *t.tls_ctx);
+  else
+    c->plain.emplace(ex);
   auto& tcp_s = c->tcp();
   tcp_s.expires_after(timeout);
   auto [cec, ep] = co_await tcp_s.async_connect(endpoints, kTuple);

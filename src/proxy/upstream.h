@@ -22,7 +22,7 @@ using boost::beast::error_code;
 struct upstream_target {
   std::string name;
   bool tls = false;
-  std::string host;         // as in the URL (no brackets for IPv6)
+  std::string host;  // as in the URL (no brackets for IPv6)
   uint16_t port = 0;
   bool host_is_ip = false;  // no SNI, IP verification instead of DNS name
   std::string host_header;  // Host value to send: host[:port]
@@ -56,10 +56,13 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
 // Per-worker idle connections, one stack per target (LIFO keeps the warmest connection in use).
 class upstream_pool {
  public:
-  explicit upstream_pool(size_t targets, int64_t max_idle_ns) : idle_(targets), max_idle_ns_(max_idle_ns) {}
+  explicit upstream_pool(size_t targets, int64_t max_idle_ns)
+      : idle_(targets), max_idle_ns_(max_idle_ns) {}
   std::unique_ptr<upstream_conn> take(size_t target, int64_t now_ns);
   void give_back(std::unique_ptr<upstream_conn> c, int64_t now_ns);
-  void clear() { for (auto& v : idle_) v.clear(); }
+  void clear() {
+    for (auto& v : idle_) v.clear();
+  }
 
  private:
   std::vector<std::vector<std::unique_ptr<upstream_conn>>> idle_;

@@ -41,8 +41,10 @@ struct session_settings {
 struct io_deadline {
   int64_t at_ns = 0;   // steady clock; 0 = no deadline
   bool fired = false;  // the sweep cancelled the wait this deadline was for
-  void arm(std::chrono::nanoseconds d) {
-    at_ns = mono_ns() + d.count();
+  // `now_ns`: the caller's recent reading of the steady clock (timeouts are as coarse as the
+  // sweep period; a clock reading per wait was ~1% of the CPU per call).
+  void arm(int64_t now_ns, std::chrono::nanoseconds d) {
+    at_ns = now_ns + d.count();
     fired = false;
   }
   void disarm() {

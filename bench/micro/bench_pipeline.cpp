@@ -1,15 +1,10 @@
 // The rest of the pipeline's per-call work: sampling with redaction (the 10% of calls that are
-// kept) and the SQLite store's insert.
+// kept). The store's insert is in bench_store.cpp.
 #include <benchmark/benchmark.h>
-
-#include <filesystem>
 
 #include "fixtures.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sampling.h"
-#include "store/row_binding.h"
-#include "store/schema.h"
-#include "store/sqlite_db.h"
 
 namespace llmtap::bench {
 namespace {
@@ -48,41 +43,6 @@ void BM_sample_decision(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_sample_decision);
-
-// Rows per second into the store: batches of `arg` rows in one transaction, one reused prepared
-// statement, as store_writer::write_batch does (a file in $TMPDIR; WAL, the store's pragmas).
-void BM_store_insert(benchmark::State& state) {
-  const size_t batch = static_cast<size_t>(state.range(0));
-  auto dir = std::filesystem::temp_directory_path() / ("llmtap-micro-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  {
-    auto db = store::open_store_for_writing((dir / "llmtap.db").string());
-    auto ins = store::prepare(db.get(), store::insert_call_sql());
-    auto begin = store::prepare(db.get(), "BEGIN IMMEDIATE");
-    auto commit = store::prepare(db.get(), "COMMIT");
-    std::vector<exchange> rows;
-    for (size_t i = 0; i < batch; ++i) {
-      rows.push_back(i % 2 ? stream_exchange(true) : json_exchange());
-      pipeline::pipeline::enrich(rows.back());
-    }
-    for (auto _ : state) {
-      sqlite3_reset(begin.get());
-      sqlite3_step(begin.get());
-      for (auto& e : rows) {
-        sqlite3_reset(ins.get());
-        store::bind_call(ins.get(), e);
-        if (sqlite3_step(ins.get()) != SQLITE_DONE) state.SkipWithError("insert failed");
-      }
-      sqlite3_reset(ins.get());
-      sqlite3_clear_bindings(ins.get());
-      sqlite3_reset(commit.get());
-      if (sqlite3_step(commit.get()) != SQLITE_DONE) state.SkipWithError("commit failed");
-    }
-    state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
-  }
-  std::filesystem::remove_all(dir);
-}
-BENCHMARK(BM_store_insert)->Arg(64)->Arg(1024)->UseRealTime();
 
 }  // namespace
 }  // namespace llmtap::bench

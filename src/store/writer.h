@@ -26,7 +26,7 @@ class store_writer {
   // Opens (creates, migrates) the store now so that a bad path or a too-new file fails at
   // startup with a clear store_error, not later on the writer thread.
   store_writer(std::string db_path, size_t queue_capacity = 65536, size_t batch_size = 512,
-               std::chrono::milliseconds batch_wait = std::chrono::milliseconds(100));
+               std::chrono::milliseconds batch_wait = std::chrono::milliseconds(10));
   ~store_writer();  // stop()
   store_writer(const store_writer&) = delete;
   store_writer& operator=(const store_writer&) = delete;

@@ -1,5 +1,9 @@
 #include "openai/sse.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace llmtap::openai {
 
 namespace {
@@ -131,29 +135,52 @@ constexpr std::string_view kContentKeys[] = {"content", "text", "tool_calls", "r
 //   2. otherwise, any occurrence of a content key with a non-empty value means content.
 bool data_has_content(std::string_view data) {
   bool content = false, type_seen = false;
-  for (size_t from = 0; from < data.size();) {
-    const void* q = std::memchr(data.data() + from, '"', data.size() - from);
-    if (q == nullptr) break;
-    const size_t i = static_cast<size_t>(static_cast<const char*>(q) - data.data());
-    from = i + 1;
+  // Only a quote followed by c, t, r or f can start "type" or a content key; the others are
+  // skipped 16 at a time.
+  auto at_quote = [&](size_t i) -> int {  // 1: content, 0: no content, -1: go on
     const std::string_view rest = data.substr(i + 1);
     if (!type_seen && rest.starts_with("type\"")) {
       type_seen = true;
       std::string_view t = type_value_at(data, i + 6);
-      if (t.find('.') != std::string_view::npos) return is_content_event(t);
-      if (content) return true;
-      continue;
+      if (t.find('.') != std::string_view::npos) return is_content_event(t) ? 1 : 0;
+      return content ? 1 : -1;
     }
-    if (content || rest.empty()) continue;  // only the first "type" can still change the answer
-    const char c = rest[0];
-    if (c != 'c' && c != 't' && c != 'r' && c != 'f') continue;
+    if (content) return -1;  // only the first "type" can still change the answer
     for (std::string_view key : kContentKeys) {
       if (rest.size() > key.size() && rest[key.size()] == '"' && rest.starts_with(key)) {
         content = nonempty_value_at(data, i + 2 + key.size());
-        if (content && type_seen) return true;
+        if (content && type_seen) return 1;
         break;  // at most one key ends with a quote here
       }
     }
+    return -1;
+  };
+  const size_t n = data.size();
+  const char* p = data.data();
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), c = _mm_set1_epi8('c'), t = _mm_set1_epi8('t'),
+                r = _mm_set1_epi8('r'), f = _mm_set1_epi8('f');
+  for (; i + 17 <= n; i += 16) {
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    const __m128i lead = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(next, c), _mm_cmpeq_epi8(next, t)),
+        _mm_or_si128(_mm_cmpeq_epi8(next, r), _mm_cmpeq_epi8(next, f)));
+    unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(q, quote), lead)));
+    for (; mask != 0; mask &= mask - 1) {
+      const int verdict = at_quote(i + static_cast<size_t>(__builtin_ctz(mask)));
+      if (verdict >= 0) return verdict == 1;
+    }
+  }
+#endif
+  for (; i + 1 < n; ++i) {
+    if (p[i] != '"') continue;
+    const char next = p[i + 1];
+    if (next != 'c' && next != 't' && next != 'r' && next != 'f') continue;
+    const int verdict = at_quote(i);
+    if (verdict >= 0) return verdict == 1;
   }
   return content;
 }

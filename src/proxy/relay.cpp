@@ -200,6 +200,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
   rs.eager(true);
   size_t leftover = ufilled - head_end;
   std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
+  grow_if_filled(ufilled, leftover);
   if (!observe_body(x, leftover)) co_return false;
   leftover -= consumed_;  // what is left is a partial chunk header, now at the front
 
@@ -235,6 +236,7 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
   rs.eager(true);
   size_t leftover = ufilled - head_end;
   std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
+  grow_if_filled(ufilled, leftover);
   if (!observe_body(x, leftover)) co_return false;
   leftover -= consumed_;
   bool head_pending = true;

@@ -175,6 +175,13 @@ class session {
   // `ended`: the body was delimited by the connection's end and is complete. `cut`: the upstream
   // failed mid-body; the exchange says so and the connection is gone.
   net::awaitable<std::pair<body_read, size_t>> read_body(exchange& x, size_t leftover);
+  // The read that brought the response head filled ubuf_ (`filled` bytes): double it, keeping
+  // the `keep` bytes at its front, as read_body does after a full read. Without this a response
+  // a little over 4 KB took two reads and two writes on every call of the connection.
+  void grow_if_filled(size_t filled, size_t keep) {
+    if (filled == ubuf_.size() && ubuf_.size() < kUpstreamBufferMax)
+      ubuf_.resize(ubuf_.size() * 2, keep);
+  }
   // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
   bool upstream_cut(exchange& x, const beast::error_code& ec);
   // The client closed, or stopped reading (`ec` a timeout): recorded, and the call ends here.

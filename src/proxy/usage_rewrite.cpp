@@ -76,7 +76,7 @@ struct json_cursor {
     }
     if (class_of(s[i]) == kOpen) {
       int depth = 0;
-      while (i < s.size()) {
+      for (i = next_structural(i); i < s.size(); i = next_structural(i)) {
         const uint8_t k = class_of(s[i]);
         if (k == kQuote) {
           std::string_view ignored;
@@ -96,6 +96,29 @@ struct json_cursor {
            s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
       ++i;
     return true;
+  }
+  // The first byte at or after `from` that is a quote or a bracket (s.size() when none): inside a
+  // nested value nothing else matters. 16 bytes at a time (SSE2, part of x86-64): pretty-printed
+  // bodies are mostly indentation, and a byte-at-a-time loop cost ~6 instructions a byte.
+  size_t next_structural(size_t from) const {
+    const size_t n = s.size();
+    const char* p = s.data();
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), lbrace = _mm_set1_epi8('{'),
+                  rbrace = _mm_set1_epi8('}'), lbracket = _mm_set1_epi8('['),
+                  rbracket = _mm_set1_epi8(']');
+    for (; from + 16 <= n; from += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from));
+      const __m128i hit = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lbrace)),
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, rbrace), _mm_cmpeq_epi8(v, lbracket)),
+                       _mm_cmpeq_epi8(v, rbracket)));
+      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      if (mask != 0) return from + static_cast<size_t>(__builtin_ctz(mask));
+    }
+#endif
+    while (from < n && (class_of(p[from]) & (kOpen | kClose | kQuote)) == 0) ++from;
+    return from;
   }
   bool literal(std::string_view word) {
     ws();

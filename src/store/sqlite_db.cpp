@@ -8,7 +8,22 @@ namespace llmtap::store {
 // enough that a wedged lock surfaces as an error instead of a hang.
 constexpr int kBusyTimeoutMs = 5000;
 
+namespace {
+// SQLite keeps memory statistics by default: every allocation it makes takes a global mutex to
+// count itself (about five lock/unlock pairs per stored row, callgrind). llmtap never reads
+// them. Must run before SQLite initializes, i.e. before the first open; if something else
+// initialized it first, the call fails harmlessly and the counting stays on.
+void configure_sqlite_once() {
+  static const bool done = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+}  // namespace
+
 db_ptr open_db(const std::string& path, int flags) {
+  configure_sqlite_once();
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_ptr db(raw);  // sqlite allocates a handle even on failure; this frees it

@@ -94,7 +94,11 @@ test('spans field by field, as children of the caller\'s W3C or Datadog trace', 
         assert.equal(span.type, 'llm');
         assert.ok(u64(span.start) >= wallBefore && u64(span.start) <= wallAfter, `${call.name}: start ${span.start} is the call's wall clock`);
         assert.equal(u64(span.duration) / 1000n, BigInt(row.duration_us), `${call.name}: duration is the stored one, in ns`);
-        assert.ok(u64(span.duration) <= call.elapsed, `${call.name}: within the client's own measure`);
+        // The proxy stamps the last byte when its write returns; on a loaded machine its thread can
+        // be descheduled right after the write while the client reads, parses and returns. The
+        // check is for units and order of magnitude (an ns/us mix-up is 1000x), not for a race.
+        const slack = 5_000_000n;
+        assert.ok(u64(span.duration) <= call.elapsed + slack, `${call.name}: within the client's own measure`);
         assert.equal(span.error, failed ? 1 : 0);
         assert.ok(u64(span.span_id) > 0n);
 

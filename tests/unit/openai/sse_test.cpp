@@ -238,6 +238,21 @@ TEST(EventHasContent, EveryOccurrenceOfEveryKey) {
   EXPECT_TRUE(event_has_content("", R"({"text":"x","type":"response.output_text.delta"})"));
 }
 
+// Keys are found 16 bytes at a time with a byte-by-byte tail: a key at any offset, across a
+// block boundary or in the last bytes, decides the same way.
+TEST(EventHasContent, KeysAtEveryOffset) {
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string lead = R"({"id":")" + std::string(pad, 'a') + R"(",)";
+    EXPECT_TRUE(event_has_content("", lead + R"("content":"x"})")) << pad;
+    EXPECT_FALSE(event_has_content("", lead + R"("content":""})")) << pad;
+    EXPECT_TRUE(event_has_content("", lead + R"("text":[1]})")) << pad;
+    EXPECT_FALSE(event_has_content("", lead + R"("type":"response.created","text":"x"})")) << pad;
+    EXPECT_TRUE(event_has_content("", lead + R"("type":"response.output_text.delta"})")) << pad;
+    EXPECT_FALSE(event_has_content("", lead + R"("contents":"x"})")) << pad;
+    EXPECT_FALSE(event_has_content("", lead + R"("content")")) << pad;  // cut at the key
+  }
+}
+
 TEST(EventHasContent, ResponsesEvents) {
   EXPECT_TRUE(event_has_content("response.output_text.delta", R"({"delta":"Hi"})"));
   EXPECT_TRUE(event_has_content("response.refusal.delta", "{}"));

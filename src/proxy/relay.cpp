@@ -78,32 +78,36 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
   if (rq_->method == "HEAD") rs.skip(true);
   ufilled = 0;
   size_t parsed = 0;
+  bool need_read = true;
   for (;;) {
-    if (ufilled == ubuf_.size())
-      ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer), ufilled);
-    up_wait(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
-    pause(x);
-    auto [rec, n] =
-        co_await up_read(*up_, net::buffer(ubuf_.data() + ufilled, ubuf_.size() - ufilled));
-    resume();
-    const beast::error_code ec = up_result(rec);
-    if (ec) {
-      if (ufilled == 0 && x.t.first_byte == 0 && is_disconnect(ec))
-        co_return head_status::closed_early;
-      up_.reset();
-      if (ec == beast::error::timeout) {
-        co_await answer_error(x, kUpstreamTimeout, "upstream did not answer in time",
-                              outcome::upstream_timeout, wants_close());
-      } else {
-        co_await answer_error(
-            x, kBadUpstreamResponse,
-            fmt::format("upstream connection failed before the response head: {}", ec.message()),
-            outcome::upstream_disconnected, wants_close());
+    if (need_read) {
+      if (ufilled == ubuf_.size())
+        ubuf_.resize(std::min(ubuf_.size() * 2, kMaxUpstreamHead + kInitialBuffer), ufilled);
+      up_wait(x.t.first_byte == 0 ? s_.upstream_timeout : s_.upstream_idle_timeout);
+      pause(x);
+      auto [rec, n] =
+          co_await up_read(*up_, net::buffer(ubuf_.data() + ufilled, ubuf_.size() - ufilled));
+      resume();
+      const beast::error_code ec = up_result(rec);
+      if (ec) {
+        if (ufilled == 0 && x.t.first_byte == 0 && is_disconnect(ec))
+          co_return head_status::closed_early;
+        up_.reset();
+        if (ec == beast::error::timeout) {
+          co_await answer_error(x, kUpstreamTimeout, "upstream did not answer in time",
+                                outcome::upstream_timeout, wants_close());
+        } else {
+          co_await answer_error(
+              x, kBadUpstreamResponse,
+              fmt::format("upstream connection failed before the response head: {}", ec.message()),
+              outcome::upstream_disconnected, wants_close());
+        }
+        co_return head_status::answered;
       }
-      co_return head_status::answered;
+      if (x.t.first_byte == 0) x.t.first_byte = resumed_;
+      ufilled += n;
     }
-    if (x.t.first_byte == 0) x.t.first_byte = resumed_;
-    ufilled += n;
+    need_read = true;
     beast::error_code pec;
     parsed += rs.put(net::buffer(ubuf_.data() + parsed, ufilled - parsed), pec);
     if (pec == beast::http::error::need_more) pec = {};
@@ -118,7 +122,8 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
     if (!rs.is_header_done()) continue;
     if (rs.status >= 100 && rs.status < 200) {
       // Interim responses (100 Continue, 103 Early Hints) are not relayed: the client's
-      // Expect was already answered by us.
+      // Expect was already answered by us. What came after one in the same read is parsed
+      // before reading again: the final response may be all there.
       std::memmove(ubuf_.data(), ubuf_.data() + parsed, ufilled - parsed);
       ufilled -= parsed;
       parsed = 0;
@@ -126,6 +131,8 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
       rs_->header_limit(kMaxUpstreamHead);
       rs_->body_limit(boost::none);
       rs_->eager(false);
+      if (rq_->method == "HEAD") rs_->skip(true);
+      need_read = ufilled == 0;
       continue;
     }
     head_end = parsed;

@@ -64,3 +64,59 @@ for (const asked of [true, false]) test(`a chunked stream split at every byte po
     proxy.cleanup();
   }
 });
+
+// Interim responses that arrive in the same read as the final one are skipped without waiting
+// for more bytes, and heads that cannot be parsed become a 502 that says why. The request's
+// user message names the canned wire to answer with.
+test('interim responses in the same read are skipped; malformed heads become a 502 that says why', async () => {
+  const json = '{"id":"c2","object":"chat.completion","model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}';
+  const ok = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${json.length}\r\n\r\n${json}`;
+  const wires = [
+    `HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n${ok}`,
+    'HTTP/1.1 200 OK\r\nbad name: x\r\ncontent-length: 0\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nx-a: b\x01c\r\ncontent-length: 0\r\n\r\n',
+    'HTTP/1.1 2000 OK\r\ncontent-length: 0\r\n\r\n',
+  ];
+  const upstream = net.createServer((sock) => {
+    let req = '';
+    sock.on('data', (d) => {
+      req += d;
+      const end = req.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number((req.slice(0, end).match(/content-length: *(\d+)/i) || [0, 0])[1]);
+      if (req.length < end + 4 + len) return;
+      const which = Number(req.match(/wire (\d)/)[1]);
+      req = '';
+      sock.end(wires[which]);
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
+  const proxy = await startProxy(`http://127.0.0.1:${upstream.address().port}`);
+  try {
+    let which = 0;
+    const call = () => fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"wire ${which++}"}]}`,
+    });
+    const first = await call();
+    assert.equal(first.status, 200);
+    assert.equal(await first.text(), json);
+    for (const why of ['bad field', 'bad value', 'bad status']) {  // Beast's words
+      const res = await call();
+      assert.equal(res.status, 502, why);
+      const err = (await res.json()).error;
+      assert.equal(err.code, 'bad_upstream_response', why);
+      assert.equal(err.message, `upstream sent a malformed response head: ${why}`);
+    }
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir, 'select status, outcome, input_tokens, proxy_error from calls order by seq');
+    assert.deepEqual(rows.map((r) => [r.status, r.outcome, r.input_tokens]), [
+      [200, 'ok', 3], [502, 'upstream_disconnected', null], [502, 'upstream_disconnected', null], [502, 'upstream_disconnected', null]]);
+    assert.equal(rows[2].proxy_error, 'upstream sent a malformed response head: bad value');
+  } finally {
+    await stop(proxy);
+    upstream.close();
+    proxy.cleanup();
+  }
+});

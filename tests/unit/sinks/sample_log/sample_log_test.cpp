@@ -81,6 +81,25 @@ TEST(sample_log, failed_call_is_an_error_record) {
   EXPECT_EQ(r["error.type"], "requests");
 }
 
+// Names come from configuration and request headers: quotes, backslashes, control bytes,
+// non-ASCII text and invalid UTF-8 all leave as valid JSON (invalid bytes as U+FFFD).
+TEST(sample_log, odd_names_are_escaped_and_invalid_utf8_is_replaced) {
+  exchange x = sampled_chat();
+  x.service = "bill\"ing\\team\n";
+  x.env = "pr\xc3\xa9";         // "pré"
+  x.model_requested = "gpt\xff";  // not UTF-8
+  x.error_type = "tab\there";
+  x.status = 500;
+  const std::string text = sample_record(x, "h\x01st");
+  json r = json::parse(text);  // throws on invalid JSON or invalid UTF-8
+  EXPECT_EQ(r["service"], "bill\"ing\\team\n");
+  EXPECT_EQ(r["hostname"], "h\x01st");
+  EXPECT_EQ(r["error.type"], "tab\there");
+  EXPECT_NE(r["ddtags"].get<std::string>().find("env:pr\xc3\xa9,"), std::string::npos);
+  EXPECT_NE(r["ddtags"].get<std::string>().find("model:gpt\xef\xbf\xbd,"), std::string::npos);
+  EXPECT_EQ(r.size(), 12u);  // the 9 fields, error.type, messages and completion
+}
+
 TEST(sample_log, completions_prompt_and_choices) {
   exchange x = sampled_chat();
   x.ep = endpoint::completions;

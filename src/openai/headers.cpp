@@ -135,32 +135,31 @@ int64_t parse_processing_ms(std::string_view s) {
 
 bool apply_rate_limit_header(rate_limits& rl, std::string_view name, std::string_view value) {
   constexpr std::string_view prefix = "x-ratelimit-";
-  // Runs for every response header llmtap does not know by name: the length and the first byte
-  // turn most of them away before any case folding. The six names differ in length or in their
-  // first letter after the prefix (limit-/reset-/remaining-, -requests/-tokens).
+  // Runs for every response header llmtap does not know by name: the length turns most of them
+  // away. The six names differ in length or in their first letter after the prefix.
   if (name.size() < prefix.size() + 12 || name.size() > prefix.size() + 18) return false;
-  if (lower(name[0]) != 'x' || !istarts_with(name, prefix)) return false;
+  if (!name_starts_with(name, prefix)) return false;
   const std::string_view rest = name.substr(prefix.size());
   int64_t* field = nullptr;
   bool duration = false;
   switch (rest.size()) {
-    case 12:  // limit-tokens, reset-tokens
-      if (iequals(rest, "limit-tokens"))
+    case 12:
+      if (name_is(rest, "limit-tokens"))
         field = &rl.limit_tokens;
-      else if (iequals(rest, "reset-tokens"))
+      else if (name_is(rest, "reset-tokens"))
         field = &rl.reset_tokens_ms, duration = true;
       break;
-    case 14:  // limit-requests, reset-requests
-      if (iequals(rest, "limit-requests"))
+    case 14:
+      if (name_is(rest, "limit-requests"))
         field = &rl.limit_requests;
-      else if (iequals(rest, "reset-requests"))
+      else if (name_is(rest, "reset-requests"))
         field = &rl.reset_requests_ms, duration = true;
       break;
     case 16:
-      if (iequals(rest, "remaining-tokens")) field = &rl.remaining_tokens;
+      if (name_is(rest, "remaining-tokens")) field = &rl.remaining_tokens;
       break;
     case 18:
-      if (iequals(rest, "remaining-requests")) field = &rl.remaining_requests;
+      if (name_is(rest, "remaining-requests")) field = &rl.remaining_requests;
       break;
     default:
       break;

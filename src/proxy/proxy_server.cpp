@@ -16,7 +16,7 @@ namespace llmtap::proxy {
 
 namespace {
 using tcp = net::ip::tcp;
-namespace beast = boost::beast;
+using error_code = boost::system::error_code;
 
 // Exceptions cannot cross a coroutine's detached end silently: report and carry on.
 void report_exception(std::exception_ptr e) {
@@ -37,14 +37,14 @@ net::awaitable<void> deadline_sweep(worker& w) {
     if (ec || (w.stopping && w.sessions.empty())) co_return;
     const int64_t now = mono_ns();
     for (session_handle* s : w.sessions) {
-      beast::error_code ignored;
+      error_code ignored;
       if (s->down_deadline.due(now)) {
         s->down_deadline.fired = true;
-        s->down->socket().cancel(ignored);
+        s->down->cancel(ignored);
       }
       if (s->up_deadline.due(now) && s->up != nullptr && *s->up) {
         s->up_deadline.fired = true;
-        (*s->up)->tcp().socket().cancel(ignored);
+        (*s->up)->tcp().cancel(ignored);
       }
     }
   }
@@ -124,7 +124,7 @@ proxy_server::proxy_server(const config& cfg, exchange_queue& out, std::string k
     impl_->workers.back()->sweep_period = sweep_period_for(s);
   }
   auto [host, port] = parse_host_port(p.listen, "proxy.listen");
-  beast::error_code ec;
+  error_code ec;
   auto addr = net::ip::make_address(host, ec);
   if (ec) throw config_error(fmt::format("proxy.listen: \"{}\" is not an IP address", host));
   tcp::endpoint ep(addr, port);
@@ -171,7 +171,7 @@ void proxy_server::stop() {
   if (impl_->stopped.exchange(true)) return;
   if (impl_->workers.empty() || !impl_->workers[0]->thread.joinable()) return;
   net::post(impl_->workers[0]->ctx, [this] {
-    beast::error_code ec;
+    error_code ec;
     impl_->acceptor->close(ec);
   });
   for (auto& w : impl_->workers) {

@@ -36,7 +36,7 @@ net::awaitable<void> session::run() {
       dbuf_.resize(kRequestBufferStart, filled_);
   }
   beast::error_code ec;
-  down_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  down_.shutdown(tcp::socket::shutdown_send, ec);
   down_.close();
 }
 
@@ -272,18 +272,18 @@ net::awaitable<int> session::route(exchange& x) {
         x.request_content_type.assign(f.value);
         break;
       case F::unknown:
-        if (istarts_with(f.name, "x-llmtap-")) {
+        if (openai::name_starts_with(f.name, "x-llmtap-")) {
           apply_llmtap_header(x, f.name.substr(9), f.value);
           continue;
         }
-        if (iequals(f.name, "api-key"))
+        if (openai::name_is(f.name, "api-key"))
           api_key = f.value;
         else if (trace.observe(f.name, f.value)) {
-        } else if (iequals(f.name, "openai-organization"))
+        } else if (openai::name_is(f.name, "openai-organization"))
           x.organization.assign(f.value);
-        else if (iequals(f.name, "openai-project"))
+        else if (openai::name_is(f.name, "openai-project"))
           x.project.assign(f.value);
-        else if (iequals(f.name, "x-stainless-retry-count")) {
+        else if (openai::name_is(f.name, "x-stainless-retry-count")) {
           int64_t v = 0;
           if (openai::parse_int(f.value, v) && v >= 0 && v < 1000)
             x.retry_count = static_cast<int32_t>(v);

@@ -83,7 +83,7 @@ class session {
 
   worker& w_;
   const session_settings& s_;
-  beast::tcp_stream down_;
+  tcp::socket down_;
   session_handle handle_;
   io_buffer dbuf_;  // the raw request(s) from the client
   size_t filled_ = 0, head_end_ = 0, body_end_ = 0;

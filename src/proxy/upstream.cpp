@@ -5,7 +5,9 @@
 #include <openssl/x509v3.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
@@ -111,19 +113,37 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
   auto c = std::make_unique<upstream_conn>();
   c->target_index = index;
   if (t.tls)
-    c->tls.emplace(boost::beast::tcp_stream(ex), *t.tls_ctx);
+    c->tls.emplace(ex, *t.tls_ctx);
   else
     c->plain.emplace(ex);
-  auto& tcp_s = c->tcp();
-  tcp_s.expires_after(timeout);
-  auto [cec, ep] = co_await tcp_s.async_connect(endpoints, kTuple);
-  if (cec) {
-    r.timed_out = cec == boost::beast::error::timeout;
+  tcp::socket& sock = c->tcp();
+  // One budget for connecting and the TLS handshake: a timer that cancels what the socket is
+  // doing when it fires. `settled` keeps a late-firing timer away from a socket that may be gone
+  // by then (both run on this worker's thread).
+  struct deadline_state {
+    bool settled = false, fired = false;
+  };
+  auto state = std::make_shared<deadline_state>();
+  net::steady_timer deadline(ex, timeout);
+  deadline.async_wait([state, s = &sock](const error_code& e) {
+    if (e || state->settled) return;
+    state->fired = true;
+    error_code ignored;
+    s->cancel(ignored);
+  });
+  auto settle = [&] {
+    state->settled = true;
+    deadline.cancel();
+  };
+  auto [cec, ep] = co_await net::async_connect(sock, endpoints, kTuple);
+  if (cec || state->fired) {
+    settle();
+    r.timed_out = state->fired;
     r.error = fmt::format("cannot connect to upstream {}:{}: {}", t.host, t.port,
                           r.timed_out ? "timed out" : cec.message());
     co_return r;
   }
-  tcp_s.socket().set_option(tcp::no_delay(true), ec);
+  sock.set_option(tcp::no_delay(true), ec);
   if (t.tls) {
     SSL* ssl = c->tls->native_handle();
     if (t.host_is_ip) {
@@ -133,16 +153,17 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
       X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), t.host.c_str(), 0);
     }
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, kTuple);
-    if (hec) {
+    if (hec || state->fired) {
+      settle();
       r.tls_failed = true;
-      r.timed_out = hec == boost::beast::error::timeout;
+      r.timed_out = state->fired;
       r.error = fmt::format("TLS handshake with upstream {}:{} failed: {}", t.host, t.port,
                             r.timed_out ? "timed out" : tls_failure_reason(ssl, hec));
       co_return r;
     }
   }
-  // From here on the session's deadlines apply (worker.h, io_deadline): no timer per read.
-  c->tcp().expires_never();
+  // From here on the session's deadlines apply (worker.h, io_deadline).
+  settle();
   r.conn = std::move(c);
   co_return r;
 }
@@ -161,7 +182,6 @@ void upstream_pool::give_back(std::unique_ptr<upstream_conn> c, int64_t now_ns) 
   auto& v = idle_[c->target_index];
   if (v.size() >= kMaxIdlePerTarget) return;
   c->idle_since_ns = now_ns;
-  c->tcp().expires_never();
   v.push_back(std::move(c));
 }
 

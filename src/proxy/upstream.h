@@ -3,8 +3,8 @@
 // OpenSSL context is thread-safe for creating connections). Connections and their idle pool are
 // per worker: only the owning worker's thread touches them, so there is no lock.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -17,7 +17,7 @@ namespace llmtap::proxy {
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
-using boost::beast::error_code;
+using boost::system::error_code;
 
 struct upstream_target {
   std::string name;
@@ -33,13 +33,16 @@ struct upstream_target {
 // Parses the URL and builds the TLS context (CA file, verification). Throws config_error.
 upstream_target make_upstream_target(const upstream_config& u);
 
+// Plain sockets, not Beast's tcp_stream: its per-operation timer bookkeeping and extra layer of
+// handlers cost ~1,500 instructions a call, and the worker's deadline sweep (worker.h) already
+// bounds every read and write. Connecting and the TLS handshake race a timer of their own.
 struct upstream_conn {
-  std::optional<boost::beast::tcp_stream> plain;
-  std::optional<ssl::stream<boost::beast::tcp_stream>> tls;
+  std::optional<net::ip::tcp::socket> plain;
+  std::optional<ssl::stream<net::ip::tcp::socket>> tls;
   size_t target_index = 0;
   int64_t idle_since_ns = 0;
 
-  boost::beast::tcp_stream& tcp() { return tls ? boost::beast::get_lowest_layer(*tls) : *plain; }
+  net::ip::tcp::socket& tcp() { return tls ? tls->next_layer() : *plain; }
 };
 
 // Result of a connect attempt: a connection, or why not (a message safe to show the client).

@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -57,7 +56,7 @@ struct io_deadline {
 // A downstream connection as the worker sees it: shutdown closes the idle ones, and the sweep
 // cancels waits past their deadline.
 struct session_handle {
-  boost::beast::tcp_stream* down = nullptr;
+  boost::asio::ip::tcp::socket* down = nullptr;
   std::unique_ptr<upstream_conn>* up = nullptr;  // the session's upstream connection, if any
   io_deadline down_deadline, up_deadline;
   bool idle = true;  // waiting for the next request head

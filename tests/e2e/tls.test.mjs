@@ -66,3 +66,40 @@ test('TLS upstream: verified with the configured CA; a certificate for another n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// An upstream that accepts the connection and never answers the TLS ClientHello: the handshake
+// counts against connect_timeout_ms and the call ends in a 504 that says so, in time.
+test('a TLS handshake that never completes times out with a 504 after connect_timeout_ms', async () => {
+  const net = await import('node:net');
+  const held = [];
+  const silent = net.createServer((sock) => { held.push(sock); sock.on('error', () => {}); });
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  const port = silent.address().port;
+  const dir = mkdtempSync(join(tmpdir(), 'llmtap-tls-'));
+  const config = join(dir, 'llmtap.toml');
+  writeFileSync(config, `[upstream]\nurl = "https://127.0.0.1:${port}"\n\n[proxy]\nconnect_timeout_ms = 300\n`);
+  const proxy = await startProxy(null, { args: ['--config', config] });
+  try {
+    for (let i = 0; i < 2; i++) {  // the worker keeps serving after a timed-out handshake
+      const t0 = Date.now();
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
+      });
+      const waited = Date.now() - t0;
+      assert.equal(res.status, 504);
+      const body = await res.json();
+      assert.equal(body.error.message, `TLS handshake with upstream 127.0.0.1:${port} failed: timed out`);
+      assert.ok(waited >= 250 && waited < 5000, `answered after ${waited} ms`);
+    }
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir, 'select status, outcome from calls');
+    assert.deepEqual(rows, [{ status: 504, outcome: 'upstream_timeout' }, { status: 504, outcome: 'upstream_timeout' }]);
+  } finally {
+    await stop(proxy);
+    for (const s of held) s.destroy();
+    silent.close();
+    proxy.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

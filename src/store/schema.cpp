@@ -152,6 +152,10 @@ db_ptr open_store_for_writing(const std::string& path) {
   try {
     // WAL: readers (report, the admin API) never block the writer. NORMAL: no fsync per commit,
     // only at checkpoints; a crash loses at most the last batches, never corrupts the file.
+    // 16 KB pages for a new store (an existing one keeps its size: SQLite ignores this then):
+    // the writer appends a batch of rows as whole WAL frames, one pwrite each, and checkpoints
+    // copy them again; 4 KB pages made that four times the syscalls.
+    exec(db.get(), "PRAGMA page_size = 16384");
     exec(db.get(), "PRAGMA journal_mode = WAL");
     exec(db.get(), "PRAGMA synchronous = NORMAL");
     exec(db.get(), "PRAGMA temp_store = MEMORY");

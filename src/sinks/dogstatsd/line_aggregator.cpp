@@ -25,16 +25,28 @@ size_t line_aggregator::group(std::string_view tags) {
 
 void line_aggregator::add(size_t g, std::string_view name, char type, const char* extra_tag,
                           std::string_view value) {
-  auto& all = groups_[g].members;
+  auto& group = groups_[g];
+  auto& all = group.members;
   series* s = nullptr;
-  for (auto& c : all)  // a call has about a dozen metrics: a short scan beats hashing
+  // A call has about a dozen metrics: a short scan beats hashing. Calls add them in the same
+  // order, so the scan starts after the series the previous add found: usually the first
+  // comparison matches (from the start, ~6 name comparisons an add, ~1,400 instructions a call).
+  const size_t count = all.size(), start = group.next < count ? group.next : 0;
+  for (size_t k = 0; k < count; ++k) {
+    const size_t i = start + k < count ? start + k : start + k - count;
+    series& c = all[i];
     if (c.type == type && c.name == name &&
         (c.extra_tag == extra_tag || (c.extra_tag != nullptr && extra_tag != nullptr &&
                                       std::strcmp(c.extra_tag, extra_tag) == 0))) {
       s = &c;
+      group.next = i + 1;
       break;
     }
-  if (s == nullptr) s = &all.emplace_back(series{name, type, extra_tag});
+  }
+  if (s == nullptr) {
+    s = &all.emplace_back(series{name, type, extra_tag});
+    group.next = all.size();
+  }
   ++s->count;
   int64_t n = 0;
   if (type == 'c' && parse_int(value, n)) {

@@ -53,6 +53,7 @@ class line_aggregator {
   struct group_of_series {
     std::string tags;
     std::vector<series> members;
+    size_t next = 0;  // where the next add starts looking (see add)
   };
   void emit(const group_of_series& g, const series& s, std::string& out, size_t max_line) const;
 

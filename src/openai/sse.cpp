@@ -125,8 +125,8 @@ bool nonempty_value_at(std::string_view data, size_t p) {
 }
 
 // Keys whose non-empty value is generated text in a chat/completions or completions chunk.
-constexpr std::string_view kContentKeys[] = {"content", "text", "tool_calls", "refusal",
-                                             "reasoning_content", "reasoning", "function_call"};
+constexpr std::string_view kContentKeys[] = {
+    "content", "text", "tool_calls", "refusal", "reasoning_content", "reasoning", "function_call"};
 
 // The test for events without an event name, in one pass from quote to quote (the first version
 // searched the whole payload once per key: the role-only first chunk, which has none of them
@@ -164,11 +164,11 @@ bool data_has_content(std::string_view data) {
   for (; i + 17 <= n; i += 16) {
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
-    const __m128i lead = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(next, c), _mm_cmpeq_epi8(next, t)),
-        _mm_or_si128(_mm_cmpeq_epi8(next, r), _mm_cmpeq_epi8(next, f)));
-    unsigned mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(q, quote), lead)));
+    const __m128i lead =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(next, c), _mm_cmpeq_epi8(next, t)),
+                     _mm_or_si128(_mm_cmpeq_epi8(next, r), _mm_cmpeq_epi8(next, f)));
+    unsigned mask =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(q, quote), lead)));
     for (; mask != 0; mask &= mask - 1) {
       const int verdict = at_quote(i + static_cast<size_t>(__builtin_ctz(mask)));
       if (verdict >= 0) return verdict == 1;

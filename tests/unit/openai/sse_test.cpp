@@ -178,8 +178,9 @@ TEST(SseFramer, NoAllocationInSteadyState) {
     }
   };
   const size_t cold = llmtap::test::allocation_count();
-  run();                                      // warm-up: buffers grow to the largest line and event
-  EXPECT_GT(llmtap::test::allocation_count(), cold);  // the counter works: growing the buffers did allocate
+  run();  // warm-up: buffers grow to the largest line and event
+  EXPECT_GT(llmtap::test::allocation_count(),
+            cold);  // the counter works: growing the buffers did allocate
   const size_t before_events = events;
   const size_t before = llmtap::test::allocation_count();
   run();
@@ -225,15 +226,19 @@ TEST(EventHasContent, ChatChunks) {
 // value or as the start of a longer key does not.
 TEST(EventHasContent, EveryOccurrenceOfEveryKey) {
   EXPECT_TRUE(event_has_content(
-      "", R"({"choices":[{"index":0,"delta":{"content":""}},{"index":1,"delta":{"content":"x"}}]})"));
-  EXPECT_TRUE(event_has_content("", R"({"choices":[{"delta":{"content":null,"reasoning":"Hmm"}}]})"));
+      "",
+      R"({"choices":[{"index":0,"delta":{"content":""}},{"index":1,"delta":{"content":"x"}}]})"));
+  EXPECT_TRUE(
+      event_has_content("", R"({"choices":[{"delta":{"content":null,"reasoning":"Hmm"}}]})"));
   EXPECT_TRUE(event_has_content("", R"({"choices":[{"delta":{"function_call":{"name":"f"}}}]})"));
   EXPECT_FALSE(event_has_content("", R"({"note":"content","choices":[{"delta":{"text" : ""}}]})"));
   EXPECT_FALSE(event_has_content("", R"({"usage":{"reasoning_tokens":5,"text_tokens":3}})"));
-  EXPECT_FALSE(event_has_content("", R"({"choices":[{"delta":{"tool_calls":[ ],"refusal":{ }}}]})"));
+  EXPECT_FALSE(
+      event_has_content("", R"({"choices":[{"delta":{"tool_calls":[ ],"refusal":{ }}}]})"));
   EXPECT_FALSE(event_has_content("", R"({"choices":[{"delta":{"content")"));  // cut short
   // The first "type" decides even when it comes after the content keys.
-  EXPECT_FALSE(event_has_content("", R"({"delta":{"content":"x"},"type":"response.output_text.done"})"));
+  EXPECT_FALSE(
+      event_has_content("", R"({"delta":{"content":"x"},"type":"response.output_text.done"})"));
   EXPECT_TRUE(event_has_content("", R"({"delta":{"content":"x"},"type":"function"})"));
   EXPECT_TRUE(event_has_content("", R"({"text":"x","type":"response.output_text.delta"})"));
 }

@@ -31,7 +31,8 @@ exchange sampled_chat() {
   x.trace.span_id = 1234567;
   x.sampled = true;
   x.sample_input = R"([{"role":"user","content":"hi"}])";
-  x.sample_output = R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
+  x.sample_output =
+      R"([{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}])";
   return x;
 }
 
@@ -43,8 +44,10 @@ TEST(sample_log, record_has_datadogs_fields) {
   EXPECT_EQ(r["service"], "billing");
   EXPECT_EQ(r["status"], "info");
   EXPECT_EQ(r["ddtags"],
-            "env:prod,version:1.2,openai.request.endpoint:/v1/chat/completions,openai.request.method:POST,"
-            "openai.request.model:gpt-4o-mini,openai.organization.name:acme,openai.user.api_key:sk-...abcd");
+            "env:prod,version:1.2,openai.request.endpoint:/v1/chat/"
+            "completions,openai.request.method:POST,"
+            "openai.request.model:gpt-4o-mini,openai.organization.name:acme,openai.user.api_key:sk-"
+            "...abcd");
   EXPECT_EQ(r["dd.trace_id"], "640cfd8d000000000000000000000001");
   EXPECT_EQ(r["dd.span_id"], "1234567");
   EXPECT_DOUBLE_EQ(r["timestamp"].get<double>(), 1'700'000'000'123.0);
@@ -86,7 +89,7 @@ TEST(sample_log, failed_call_is_an_error_record) {
 TEST(sample_log, odd_names_are_escaped_and_invalid_utf8_is_replaced) {
   exchange x = sampled_chat();
   x.service = "bill\"ing\\team\n";
-  x.env = "pr\xc3\xa9";         // "pré"
+  x.env = "pr\xc3\xa9";           // "pré"
   x.model_requested = "gpt\xff";  // not UTF-8
   x.error_type = "tab\there";
   x.status = 500;
@@ -112,7 +115,8 @@ TEST(sample_log, completions_prompt_and_choices) {
 }
 
 TEST(sample_log, file_gets_one_line_per_sampled_call_only) {
-  auto path = std::filesystem::temp_directory_path() / ("llmtap-samples-" + std::to_string(::getpid()) + ".jsonl");
+  auto path = std::filesystem::temp_directory_path() /
+              ("llmtap-samples-" + std::to_string(::getpid()) + ".jsonl");
   std::filesystem::remove(path);
   {
     sample_log_options o;

@@ -28,4 +28,5 @@ taskset -c "$SERVER_CPUS" "$BUILD/bench/micro/llmtap_micro" --benchmark_filter="
 if [ "$TOKENIZER" = 1 ]; then
   CORE=$SERVER_CPUS "$ROOT/bench/tokenizer/run.sh" >"$OUT/tokenizer.md"
 fi
+scrub_paths "$OUT"
 cat "$OUT/micro.md"

@@ -150,4 +150,5 @@ if [[ " $TOOLS " == *" perf "* ]]; then
 fi
 
 CALLS=$CALLS MODES=$MODES LLMTAP_CONFIG=$LLMTAP_CONFIG "$ROOT/bench/lib/profile_summary.sh" "$OUT" >"$OUT/profile.md"
+scrub_paths "$OUT"
 cat "$OUT/profile.md"

@@ -52,4 +52,5 @@ sampled=$(wc -l <"$DATA/samples.jsonl" 2>/dev/null || echo 0)
   echo '```'
 } >"$OUT/proxy.md"
 echo "$stored $sampled $drain" >"$OUT/capture.txt"
+scrub_paths "$OUT"
 blog "proxy: wrote $OUT/proxy.md"

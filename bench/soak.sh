@@ -84,4 +84,5 @@ db_mb=$(du -sm "$DATA" | cut -f1)
   echo
   echo "Samples (seconds, VmRSS KB, VmHWM KB, requests, stored, dropped): \`soak.tsv\`."
 } >"$OUT/soak.md"
+scrub_paths "$OUT"
 cat "$OUT/soak.md"

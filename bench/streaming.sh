@@ -77,4 +77,5 @@ MOCK_CHUNK_DELAY_MS=$CHUNK_DELAY_MS measure "delay$CHUNK_DELAY_MS" "$DELAY_CALLS
   echo
   node "$ROOT/bench/lib/streaming_table.mjs" "$OUT/streaming.tsv"
 } >"$OUT/streaming.md"
+scrub_paths "$OUT"
 cat "$OUT/streaming.md"

@@ -105,4 +105,5 @@ JSON
   echo "| llmtap | $(mb "$l_idle") MB | $(mb "$l_warm") MB | $(mb "$l_peak") MB | $(mb "$l_hwm") MB | $(mb "$l_after") MB | $l_client |"
   echo "| nginx | $(mb "$n_idle") MB | $(mb "$n_warm") MB | $(mb "$n_peak") MB | - | $(mb "$n_after") MB | $n_client |"
 } >"$OUT/streams-rss.md"
+scrub_paths "$OUT"
 cat "$OUT/streams-rss.md"

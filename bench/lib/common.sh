@@ -13,6 +13,15 @@ CLIENT=$BUILD/bench/bench_client
 blog() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bdie() { blog "ERROR: $*"; exit 1; }
 
+# Results are committed: paths of this machine in them (the checkout, temporary directories)
+# become repository-relative or placeholders. Text files under each argument (a file or a folder).
+scrub_paths() {
+  local f
+  for f in $(grep -rlI -e "$ROOT" -e '/tmp/tmp\.' "$@" 2>/dev/null); do
+    sed -i -e "s#$ROOT/##g" -e "s#$ROOT#.#g" -e 's#/tmp/tmp\.[A-Za-z0-9]*#$TMPDIR#g' "$f"
+  done
+}
+
 # Release build of llmtap and the benchmark programs.
 build_bench() {
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMTAP_TESTS=OFF -DLLMTAP_BENCH=ON >/dev/null ||

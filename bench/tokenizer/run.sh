@@ -53,7 +53,7 @@ node bench/tokenizer/report.js "$out/corpus.jsonl" "$out/single.jsonl" \
   --machine "$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) vCPU, $(uname -sr), pinned to CPU $CORE" \
   --commit "$commit" --node "$(node --version)" \
   --tiktoken "$(node -p "require('$NODE_PATH/tiktoken/package.json').version")" \
-  --corpus "$CORPUS ($(sed -n 's/ .*corpus.txt//p' "$CORPUS/SHA256SUMS" | cut -c1-16)...)" \
+  --corpus "${CORPUS#"$root"/} ($(sed -n 's/ .*corpus.txt//p' "$CORPUS/SHA256SUMS" | cut -c1-16)...)" \
   --reps "$REPS" >"$result"
 cat "$result"
 echo "wrote $result" >&2

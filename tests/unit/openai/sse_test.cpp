@@ -77,7 +77,7 @@ const std::vector<ev> kMixedEvents = {
 };
 
 TEST(SseFramer, MixedLineEndingsEverySplit) {
-  expect_split_invariant(kMixed, kMixedEvents);
+  ASSERT_NO_FATAL_FAILURE(expect_split_invariant(kMixed, kMixedEvents));
 }
 
 TEST(SseFramer, ChatStreamWithUsageEverySplit) {
@@ -89,7 +89,7 @@ TEST(SseFramer, ChatStreamWithUsageEverySplit) {
   EXPECT_TRUE(events[0].second.starts_with("{\"id\":\"chatcmpl-123\""));
   EXPECT_TRUE(events[3].second.find("\"usage\":{\"prompt_tokens\":9") != std::string::npos);
   EXPECT_EQ(events[4].second, "[DONE]");
-  expect_split_invariant(s, events);
+  ASSERT_NO_FATAL_FAILURE(expect_split_invariant(s, events));
 }
 
 TEST(SseFramer, ResponsesStreamEverySplit) {
@@ -100,7 +100,7 @@ TEST(SseFramer, ResponsesStreamEverySplit) {
   EXPECT_EQ(events[2].first, "response.output_text.delta");
   EXPECT_EQ(events[4].first, "response.completed");
   EXPECT_TRUE(events[4].second.starts_with("{\"type\":\"response.completed\""));
-  expect_split_invariant(s, events);
+  ASSERT_NO_FATAL_FAILURE(expect_split_invariant(s, events));
 }
 
 TEST(SseFramer, CrLfSplitAcrossChunksIsOneLineEnd) {

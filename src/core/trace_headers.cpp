@@ -3,18 +3,10 @@
 #include <charconv>
 #include <string>
 
+#include "core/header_name.h"
+
 namespace llmtap {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != y) return false;  // b is always given in lower case
-  }
-  return true;
-}
 
 // Exactly `n` lower-case hex digits (W3C forbids upper case).
 bool hex_field(std::string_view s, size_t n, uint64_t& out) {
@@ -37,7 +29,7 @@ bool decimal(std::string_view s, uint64_t& out) {
 }  // namespace
 
 bool trace_header_reader::observe(std::string_view name, std::string_view value) {
-  if (iequals(name, "traceparent")) {
+  if (name_is(name, "traceparent")) {
     // version-traceid-parentid-flags; version ff is invalid, future versions may append fields.
     if (value.size() < 55 || value[2] != '-' || value[35] != '-' || value[52] != '-') return true;
     uint64_t version = 0, hi = 0, lo = 0, parent = 0, flags = 0;
@@ -56,22 +48,22 @@ bool trace_header_reader::observe(std::string_view name, std::string_view value)
     w3c_ok_ = true;
     return true;
   }
-  if (iequals(name, "x-datadog-trace-id")) {
+  if (name_is(name, "x-datadog-trace-id")) {
     if (!decimal(value, dd_trace_)) dd_trace_ = 0;
     return true;
   }
-  if (iequals(name, "x-datadog-parent-id")) {
+  if (name_is(name, "x-datadog-parent-id")) {
     if (!decimal(value, dd_parent_)) dd_parent_ = 0;
     return true;
   }
-  if (iequals(name, "x-datadog-sampling-priority")) {
+  if (name_is(name, "x-datadog-sampling-priority")) {
     int v = 1;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (ec == std::errc() && p == value.data() + value.size() && v >= -1 && v <= 2)
       dd_priority_ = static_cast<int8_t>(v);
     return true;
   }
-  if (iequals(name, "x-datadog-tags")) {
+  if (name_is(name, "x-datadog-tags")) {
     // Comma-separated key=value pairs; only the high 64 bits of the trace id matter here.
     size_t at = value.find("_dd.p.tid=");
     if (at != std::string_view::npos && (at == 0 || value[at - 1] == ',')) {

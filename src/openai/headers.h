@@ -2,38 +2,16 @@
 // Response-header facts: rate-limit state and Go-style durations. Called by proxy workers while
 // they read the upstream's response head; no allocation.
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 #include "core/exchange.h"
+#include "core/header_name.h"
 
 namespace llmtap::openai {
 
 // ASCII case-insensitive equality, for HTTP header names.
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
-
-// Whether a header name (RFC 9110 token bytes, as the HTTP parser checked them) equals `lower`,
-// a lower-case name of letters, digits and '-', ignoring case. Setting bit 0x20 lower-cases a
-// letter and leaves digits and '-' as they are; no other token byte becomes one of those by it,
-// so the test is exact, eight bytes at a time. iequals folds a byte at a time: on every
-// response header of every call that was ~2,700 instructions a call (callgrind).
-inline bool name_is(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) return false;
-  size_t i = 0;
-  for (; i + 8 <= name.size(); i += 8) {
-    uint64_t a = 0, b = 0;
-    std::memcpy(&a, name.data() + i, 8);
-    std::memcpy(&b, lower.data() + i, 8);
-    if ((a | 0x2020202020202020u) != b) return false;
-  }
-  for (; i < name.size(); ++i)
-    if ((name[i] | 0x20) != lower[i]) return false;
-  return true;
-}
-inline bool name_starts_with(std::string_view name, std::string_view lower) {
-  return name.size() >= lower.size() && name_is(name.substr(0, lower.size()), lower);
-}
 
 // Strips spaces and tabs at both ends (header values may carry optional whitespace).
 std::string_view trim(std::string_view s);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <cstring>
 
+#include "core/header_name.h"
 #include "openai/headers.h"
 #include "proxy/stream_capture.h"
 
@@ -357,11 +358,11 @@ void session::observe_response_field(exchange& x, const header_field& f) {
     x.stream = istarts_with(f.value, "text/event-stream");
   } else if (f.known == F::unknown) {
     if (openai::apply_rate_limit_header(x.limits, f.name, f.value)) return;
-    if (openai::name_is(f.name, "x-request-id"))
+    if (name_is(f.name, "x-request-id"))
       x.request_id.assign(f.value);
-    else if (openai::name_is(f.name, "openai-processing-ms"))
+    else if (name_is(f.name, "openai-processing-ms"))
       x.processing_ms = static_cast<int32_t>(openai::parse_processing_ms(f.value));
-    else if (openai::name_is(f.name, "openai-organization"))
+    else if (name_is(f.name, "openai-organization"))
       x.organization_name.assign(f.value);
   }
 }

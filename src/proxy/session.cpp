@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/exchange_recycler.h"
+#include "core/header_name.h"
 #include "core/trace_headers.h"
 #include "openai/endpoint.h"
 #include "openai/headers.h"
@@ -272,18 +273,18 @@ net::awaitable<int> session::route(exchange& x) {
         x.request_content_type.assign(f.value);
         break;
       case F::unknown:
-        if (openai::name_starts_with(f.name, "x-llmtap-")) {
+        if (name_starts_with(f.name, "x-llmtap-")) {
           apply_llmtap_header(x, f.name.substr(9), f.value);
           continue;
         }
-        if (openai::name_is(f.name, "api-key"))
+        if (name_is(f.name, "api-key"))
           api_key = f.value;
         else if (trace.observe(f.name, f.value)) {
-        } else if (openai::name_is(f.name, "openai-organization"))
+        } else if (name_is(f.name, "openai-organization"))
           x.organization.assign(f.value);
-        else if (openai::name_is(f.name, "openai-project"))
+        else if (name_is(f.name, "openai-project"))
           x.project.assign(f.value);
-        else if (openai::name_is(f.name, "x-stainless-retry-count")) {
+        else if (name_is(f.name, "x-stainless-retry-count")) {
           int64_t v = 0;
           if (openai::parse_int(f.value, v) && v >= 0 && v < 1000)
             x.retry_count = static_cast<int32_t>(v);
@@ -311,11 +312,11 @@ net::awaitable<int> session::route(exchange& x) {
 }
 
 void session::apply_llmtap_header(exchange& x, std::string_view name, std::string_view value) {
-  if (iequals(name, "service"))
+  if (name_is(name, "service"))
     x.service.assign(value);
-  else if (iequals(name, "env"))
+  else if (name_is(name, "env"))
     x.env.assign(value);
-  else if (iequals(name, "version"))
+  else if (name_is(name, "version"))
     x.version.assign(value);
 }
 

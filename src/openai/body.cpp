@@ -91,11 +91,30 @@ void close_truncated(std::string& s) {
   s.append(closers.rbegin(), closers.rend());
 }
 
+// Control characters inside strings (a raw tab or newline, which JSON wants escaped) become
+// spaces: simdjson rejects the whole document for one, and the facts are elsewhere.
+void blank_control_chars_in_strings(std::string& s) {
+  bool in_str = false, esc = false;
+  for (char& c : s) {
+    if (!in_str) {
+      in_str = c == '"';
+    } else if (esc) {
+      esc = false;
+    } else if (c == '\\') {
+      esc = true;
+    } else if (c == '"') {
+      in_str = false;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      c = ' ';
+    }
+  }
+}
+
 // Parses `bytes` as one JSON document and hands its root object to fn. Retries once with
-// invalid UTF-8 scrubbed and once with a truncation repaired, as simdjson rejects the whole
-// document for either. A capture with room for simdjson's padding after it (the worker leaves
-// it: proxy/stream_capture.h) is parsed where it is; copying every body first was ~2% of
-// llmtap's CPU.
+// invalid UTF-8 scrubbed, once with control characters in strings blanked and once with a
+// truncation repaired, as simdjson rejects the whole document for each. A capture with room for
+// simdjson's padding after it (the worker leaves it: proxy/stream_capture.h) is parsed where it is;
+// copying every body first was ~2% of llmtap's CPU.
 static_assert(kCapturePadding >= simdjson::SIMDJSON_PADDING);
 
 template <class Fn>
@@ -113,9 +132,9 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
     }
     // A document in error is parsed again from a copy, which the repairs below may change.
   }
-  bool repaired = false, scrubbed = false;
+  bool repaired = false, scrubbed = false, blanked = false;
   t_buf.assign(bytes.data(), bytes.size());
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  for (int attempt = 0; attempt < 4; ++attempt) {
     const size_t len = t_buf.size();
     t_buf.append(simdjson::SIMDJSON_PADDING, ' ');
     od::document doc;
@@ -131,6 +150,9 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
     if (err == simdjson::UTF8_ERROR && !scrubbed) {
       scrubbed = true;
       scrub_utf8(t_buf);
+    } else if (err == simdjson::UNESCAPED_CHARS && !blanked) {
+      blanked = true;
+      blank_control_chars_in_strings(t_buf);
     } else if ((err == simdjson::UNCLOSED_STRING || err == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) &&
                !repaired) {
       repaired = true;

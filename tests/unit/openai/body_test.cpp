@@ -361,6 +361,27 @@ TEST(ParseResponse, GarbageAndInvalidUtf8) {
   EXPECT_EQ(x.usage.total_tokens, 3);
 }
 
+// JSON wants tabs and newlines inside strings escaped; a server (or a hand-written client) that
+// sends them raw still gets its facts read, from the request and from the response.
+TEST(ParseResponse, RawControlCharactersInStrings) {
+  exchange x;
+  x.response_body.bytes =
+      "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"col1\tcol2\nrow \\\"q\\\" "
+      "\x01\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":"
+      "5,"
+      "\"total_tokens\":9}}";
+  x.request_body.bytes =
+      "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"content\":\"a\tb\"}],\"stream\":true}";
+  parse_request(x);
+  parse_response(x);
+  EXPECT_EQ(x.model_requested, "gpt-4o-mini");
+  EXPECT_TRUE(x.stream_requested);
+  EXPECT_EQ(x.model_served, "gpt-4o");
+  EXPECT_EQ(x.finish_reason, "length");
+  EXPECT_EQ(x.usage.total_tokens, 9);
+  EXPECT_EQ(x.usage.source, usage_source::reported);
+}
+
 TEST(ParseRequest, JsonChatStream) {
   exchange x;
   x.request_body.bytes =

@@ -185,6 +185,13 @@ struct exchange {
   }
 };
 
+// Asks the CPU for an exchange's memory before it is read: the struct and the text of the
+// strings that rows, tags and labels are made of. The pipeline, the store writer and the sinks
+// take finished calls in batches, milliseconds after a worker wrote them and out of cache by then;
+// calling this for the next call of a batch overlaps its misses with the work on the current one
+// (bench/README.md, "Session 6").
+void prefetch(const exchange& x) noexcept;
+
 const char* to_string(endpoint e);
 const char* to_string(outcome o);
 const char* to_string(usage_source s);

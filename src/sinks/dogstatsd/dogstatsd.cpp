@@ -163,7 +163,10 @@ void dogstatsd_sink::deliver(std::vector<item>& batch) {
   lines_.clear();
   size_t calls_lines = 0;  // the per-call lines this batch stands for: what sent/dropped count
   if (o_.aggregate) {
-    for (const auto& x : batch) calls_lines += encoder_.collect(*x, aggregator_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (i + 1 < batch.size()) prefetch(*batch[i + 1]);
+      calls_lines += encoder_.collect(*batch[i], aggregator_);
+    }
     aggregator_.take(lines_, o_.max_datagram);
   } else {
     for (const auto& x : batch) calls_lines += encoder_.append(*x, lines_);

@@ -90,17 +90,34 @@ void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
   x.sampled = defaults.sampled;
 }
 
+namespace {
+
+// A recycled exchange was last touched by another thread, and the worker is about to write it:
+// its struct and the start of its body buffers are asked for with the intent to write, while the
+// session waits for the request (same-run A/B: ~2% of the CPU per call, bench/README.md).
+void prefetch_to_fill(const exchange& x) noexcept {
+  const char* p = reinterpret_cast<const char*>(&x);
+  for (size_t off = 0; off < sizeof(exchange); off += 64) __builtin_prefetch(p + off, 1);
+  for (const std::string* b : {&x.request_body.bytes, &x.response_body.bytes})
+    for (size_t off = 0; off < b->capacity() && off < 2048; off += 64)
+      __builtin_prefetch(b->data() + off, 1);
+}
+
+}  // namespace
+
 std::unique_ptr<exchange> take_exchange() {
   free_list& list = recycled();
+  exchange* x = nullptr;
   {
     std::lock_guard lock(list.m);
     if (!list.kept.empty()) {
-      exchange* x = list.kept.back();
+      x = list.kept.back();
       list.kept.pop_back();
-      return std::unique_ptr<exchange>(x);
     }
   }
-  return std::make_unique<exchange>();
+  if (x == nullptr) return std::make_unique<exchange>();
+  prefetch_to_fill(*x);
+  return std::unique_ptr<exchange>(x);
 }
 
 size_t trim_recycled(size_t keep) noexcept {

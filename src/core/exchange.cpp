@@ -2,9 +2,12 @@
 
 namespace llmtap {
 
-void prefetch(const exchange& x) noexcept {
+void prefetch_struct(const exchange& x) noexcept {
   const char* p = reinterpret_cast<const char*>(&x);
   for (size_t off = 0; off < sizeof(exchange); off += 64) __builtin_prefetch(p + off);
+}
+
+void prefetch_strings(const exchange& x) noexcept {
   // Strings longer than the small-string buffer live elsewhere; these are read for every call.
   for (const std::string* s : {&x.path, &x.upstream, &x.organization, &x.organization_name,
                                &x.project, &x.key_label, &x.key_hash, &x.service, &x.env,

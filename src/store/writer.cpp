@@ -90,13 +90,9 @@ void store_writer::write_batch(const std::vector<item>& batch) {
     return ok;
   };
   size_t i = 0;
-  auto warm = [&](size_t k) {
-    if (k < batch.size()) llmtap::prefetch(*batch[k]);
-  };
-  warm(0);
   for (; i + kRowsPerInsert <= batch.size(); i += kRowsPerInsert) {
     for (size_t r = 0; r < kRowsPerInsert; ++r) {
-      warm(i + r + 1);
+      prefetch_ahead(batch, i + r);
       bind_call(insert_many_.get(), *batch[i + r], r);
     }
     if (!step(insert_many_.get())) {
@@ -105,7 +101,7 @@ void store_writer::write_batch(const std::vector<item>& batch) {
     }
   }
   for (; i < batch.size(); ++i) {
-    warm(i + 1);
+    prefetch_ahead(batch, i);
     bind_call(insert_.get(), *batch[i]);
     if (!step(insert_.get())) {
       unbind();

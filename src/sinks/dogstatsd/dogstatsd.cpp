@@ -164,7 +164,7 @@ void dogstatsd_sink::deliver(std::vector<item>& batch) {
   size_t calls_lines = 0;  // the per-call lines this batch stands for: what sent/dropped count
   if (o_.aggregate) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (i + 1 < batch.size()) prefetch(*batch[i + 1]);
+      prefetch_ahead(batch, i);
       calls_lines += encoder_.collect(*batch[i], aggregator_);
     }
     aggregator_.take(lines_, o_.max_datagram);

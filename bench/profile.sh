@@ -133,7 +133,7 @@ if [[ " $TOOLS " == *" perf "* ]]; then
     mkdir -p "$DATA/store-$port"
     bg_start "$DATA/llmtap-perf" taskset -c "$SERVER_CPUS" $(llmtap_cmd "$port")
     lpid=$BG_PID
-    wait_up "http://127.0.0.1:$port/" 30 || bdie "llmtap did not start"
+    need_up "http://127.0.0.1:$port/" "$DATA/llmtap-perf" llmtap 30
     bg_start "$DATA/wrk-$mode" env BENCH_BODY="$(body_of "$mode")" taskset -c "$CLIENT_CPUS" timeout -k 5 $((PERF_S + 30)) \
       wrk -t1 -c16 -d$((PERF_S + 3))s -s "$HARNESS/lib/chat.lua" "http://127.0.0.1:$port/v1/chat/completions"
     wpid=$BG_PID

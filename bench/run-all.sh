@@ -13,16 +13,24 @@
 # same name). About 45 minutes (plus ~15 with PROFILE=1). Every part can also run on its own.
 #   PARTS="proxy streaming" bench/run-all.sh      # a subset
 #   JOBS=1 BUILD=build/mine bench/run-all.sh     # on a machine where others build too
+#   RESUME=bench/results/<date-time>-all PARTS="soak micro" SKIP_BUILD=1 bench/run-all.sh
+#                                                # finish a run whose part failed, same binary
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 PARTS=${PARTS:-"proxy streaming rss soak micro"}
 [ "${PROFILE:-0}" = 1 ] && PARTS="$PARTS profile"
 [ "${SKIP_BUILD:-0}" = 1 ] || build_bench
 export SKIP_BUILD=1 BUILD JOBS
-stamp=$(date -u +%F-%H%M)
-DIR=$ROOT/bench/results/$stamp-all
-mkdir -p "$DIR"
-machine_md >"$DIR/machine.md"
+if [ -n "${RESUME:-}" ]; then
+  DIR=$(cd "$RESUME" && pwd) || bdie "RESUME=$RESUME: no such results folder"
+  [ -f "$DIR/machine.md" ] || bdie "RESUME=$RESUME has no machine.md: not a run-all folder"
+  echo "- resumed: $(date -u '+%F %H:%M') UTC, parts $PARTS" >>"$DIR/machine.md"
+else
+  stamp=$(date -u +%F-%H%M)
+  DIR=$ROOT/bench/results/$stamp-all
+  mkdir -p "$DIR"
+  machine_md >"$DIR/machine.md"
+fi
 blog "run-all: results in $DIR; parts: $PARTS"
 for part in $PARTS; do
   case $part in

@@ -34,7 +34,7 @@ lport=$(free_port); aport=$(free_port)
 bg_start "$DATA/llmtap" taskset -c "$SERVER_CPUS" "$LLMTAP" serve --config "$DATA/llmtap.toml" --listen "127.0.0.1:$lport" \
   --admin-listen "127.0.0.1:$aport" --upstream "$MOCK_URL" --data-dir "$DATA" --workers "${LLMTAP_WORKERS:-1}"
 lpid=$BG_PID
-wait_up "http://127.0.0.1:$lport/v1/models" || bdie "llmtap did not start"
+need_up "http://127.0.0.1:$lport/v1/models" "$DATA/llmtap" llmtap
 metric() { curl -s "http://127.0.0.1:$aport/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -60,7 +60,7 @@ lport=$(free_port)
 bg_start "$DATA/llmtap" taskset -c "$SERVER_CPUS" "$LLMTAP" serve --config "$DATA/llmtap.toml" --listen "127.0.0.1:$lport" \
   --admin-listen "127.0.0.1:$(free_port)" --upstream "http://127.0.0.1:$mock_port" --data-dir "$DATA" --workers "$LLMTAP_WORKERS"
 lpid=$BG_PID
-wait_up "http://127.0.0.1:$lport/v1/models" || bdie "llmtap did not start"
+need_up "http://127.0.0.1:$lport/v1/models" "$DATA/llmtap" llmtap
 sleep 1
 l_idle=$(rss_kb "$lpid")
 warm "$lport"

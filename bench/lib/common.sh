@@ -70,6 +70,15 @@ wait_up() {
   return 1
 }
 
+# need_up URL LOG WHAT [seconds]: wait_up, or stop the run showing the end of WHAT's log (LOG as
+# given to bg_start): "did not start" alone left nothing to go on once the temporary folder was gone.
+need_up() {
+  wait_up "$1" "${4:-20}" && return 0
+  blog "ERROR: $3 did not answer $1; the end of its log:"
+  tail -n 20 "$2.log" >&2 2>/dev/null || true
+  bdie "$3 did not start"
+}
+
 # Processes this script started, stopped by PID at exit (TERM, then KILL after 5 s).
 BENCH_PIDS=()
 bg_start() {  # bg_start LOG cmd...: start in the background (output in LOG.log), PID in $BG_PID

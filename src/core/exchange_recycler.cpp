@@ -33,6 +33,17 @@ void clear_buffer(std::string& s, size_t keep_bytes) {
 static_assert(sizeof(void*) != 8 || sizeof(exchange) == 1304,
               "exchange changed: update clear_keeping_buffers");
 
+// A recycled exchange was last touched by another thread, and the worker is about to write it:
+// its struct and the start of its body buffers are asked for with the intent to write, while the
+// session waits for the request (same-run A/B: 1.49x -> 1.45x nginx, bench/README.md, "Session 6").
+void prefetch_to_fill(const exchange& x) noexcept {
+  const char* p = reinterpret_cast<const char*>(&x);
+  for (size_t off = 0; off < sizeof(exchange); off += 64) __builtin_prefetch(p + off, 1);
+  for (const std::string* b : {&x.request_body.bytes, &x.response_body.bytes})
+    for (size_t off = 0; off < b->capacity() && off < 2048; off += 64)
+      __builtin_prefetch(b->data() + off, 1);
+}
+
 }  // namespace
 
 void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
@@ -89,21 +100,6 @@ void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
   x.cost_nano_usd = defaults.cost_nano_usd;
   x.sampled = defaults.sampled;
 }
-
-namespace {
-
-// A recycled exchange was last touched by another thread, and the worker is about to write it:
-// its struct and the start of its body buffers are asked for with the intent to write, while the
-// session waits for the request (same-run A/B: 1.49x -> 1.45x nginx, bench/README.md, "Session 6").
-void prefetch_to_fill(const exchange& x) noexcept {
-  const char* p = reinterpret_cast<const char*>(&x);
-  for (size_t off = 0; off < sizeof(exchange); off += 64) __builtin_prefetch(p + off, 1);
-  for (const std::string* b : {&x.request_body.bytes, &x.response_body.bytes})
-    for (size_t off = 0; off < b->capacity() && off < 2048; off += 64)
-      __builtin_prefetch(b->data() + off, 1);
-}
-
-}  // namespace
 
 std::unique_ptr<exchange> take_exchange() {
   free_list& list = recycled();

@@ -127,6 +127,9 @@ struct exchange {
   uint64_t request_bytes = 0;         // body bytes
   capture request_body;  // capped copy of the JSON request body (as the client sent it)
   bool include_usage_injected = false;  // llmtap asked the upstream for a usage chunk
+  // The worker already read the request's facts below (model, stream, include_usage): it needs
+  // them to decide the include_usage rewrite, and the pipeline then does not parse them again.
+  bool request_parsed = false;
 
   // response
   uint16_t status = 0;
@@ -151,7 +154,7 @@ struct exchange {
   // pipeline; the span's parent is the client's span.
   struct trace_context trace;
 
-  // parsed by the pipeline from the captures
+  // parsed by the pipeline from the captures (the request's by the worker when request_parsed)
   std::string model_requested;
   std::string model_served;
   bool stream_requested = false;

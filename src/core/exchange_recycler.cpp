@@ -84,6 +84,7 @@ void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
   x.request_bytes = defaults.request_bytes;
   x.request_body.truncated = defaults.request_body.truncated;
   x.include_usage_injected = defaults.include_usage_injected;
+  x.request_parsed = defaults.request_parsed;
   x.status = defaults.status;
   x.stream = defaults.stream;
   x.processing_ms = defaults.processing_ms;

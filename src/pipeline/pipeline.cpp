@@ -53,7 +53,7 @@ void pipeline::stop() {
 }
 
 void pipeline::enrich(exchange& x) {
-  openai::parse_request(x, x.request_content_type);
+  if (!x.request_parsed) openai::parse_request(x, x.request_content_type);
   openai::parse_response(x);
   estimate_usage(x);
 }

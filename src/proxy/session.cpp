@@ -9,6 +9,7 @@
 #include "core/exchange_recycler.h"
 #include "core/header_name.h"
 #include "core/trace_headers.h"
+#include "openai/body.h"
 #include "openai/endpoint.h"
 #include "openai/headers.h"
 #include "proxy/stream_capture.h"
@@ -237,12 +238,12 @@ net::awaitable<int> session::route(exchange& x) {
   x.version = s_.version;
 
   // include_usage rewrite: only for bodies we hold whole, and clients that speak HTTP/1.1
-  // (the filtered response is re-chunked).
-  x.include_usage_injected =
-      s_.inject_include_usage && rq.version >= 11 && rq.method == "POST" &&
-      (x.ep == endpoint::chat_completions || x.ep == endpoint::completions) &&
-      !x.request_body.truncated && x.request_body.bytes.size() == rq.body_bytes &&
-      add_include_usage(x.request_body.bytes, rewritten_body_);
+  // (the filtered response is re-chunked). Decided after the headers (the content type), which
+  // hold back the body's length meanwhile: a rewritten body has another.
+  const bool rewritable = s_.inject_include_usage && rq.version >= 11 && rq.method == "POST" &&
+                          (x.ep == endpoint::chat_completions || x.ep == endpoint::completions) &&
+                          !x.request_body.truncated && x.request_body.bytes.size() == rq.body_bytes;
+  std::array<const header_field*, 2> length_fields{};  // Content-Length, Transfer-Encoding
 
   bool api_path = path.substr(0, 4) == "/v1/" || path == "/v1" || path.substr(0, 8) == "/openai/";
   head_out_.clear();
@@ -264,7 +265,10 @@ net::awaitable<int> session::route(exchange& x) {
         continue;
       case F::content_length:
       case F::transfer_encoding:
-        if (x.include_usage_injected) continue;  // the new body's length is sent below
+        if (rewritable) {  // sent below, or replaced by the new body's length
+          length_fields[f.known == F::content_length ? 0 : 1] = &f;
+          continue;
+        }
         break;
       case F::authorization:
         authorization = f.value;
@@ -296,10 +300,22 @@ net::awaitable<int> session::route(exchange& x) {
     }
     append_header_line(head_out_, f.name, f.value);
   }
-  if (x.include_usage_injected)
-    head_out_.append("Content-Length: ")
-        .append(std::to_string(rewritten_body_.size()))
-        .append("\r\n");
+  if (rewritable) {
+    // The request's facts are read here, once (the pipeline skips them): the rewrite depends on
+    // them, and simdjson reads them in a third of the time of the rewrite's own scan (~180 ns
+    // against ~540 ns on a 1.2 KB streamed request, bench/README.md).
+    openai::parse_request(x, x.request_content_type);
+    x.request_parsed = true;
+    x.include_usage_injected = x.stream_requested && !x.include_usage_requested &&
+                               add_include_usage(x.request_body.bytes, rewritten_body_);
+    if (x.include_usage_injected)
+      head_out_.append("Content-Length: ")
+          .append(std::to_string(rewritten_body_.size()))
+          .append("\r\n");
+    else
+      for (const header_field* f : length_fields)
+        if (f != nullptr) append_header_line(head_out_, f->name, f->value);
+  }
   head_out_.append("\r\n");
   x.trace = trace.result();
   auto key = openai::api_key_from_headers(authorization, api_key);

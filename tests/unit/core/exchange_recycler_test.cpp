@@ -35,6 +35,7 @@ exchange filled() {
   x.retry_count = 2;
   x.request_bytes = 13;
   x.include_usage_injected = true;
+  x.request_parsed = true;
   x.processing_ms = 14;
   x.limits.remaining_tokens = 15;
   x.response_bytes = 16;
@@ -77,6 +78,7 @@ TEST(ExchangeRecycler, ClearingResetsEveryFieldAndKeepsTheBuffers) {
   EXPECT_EQ(x.retry_count, -1);
   EXPECT_EQ(x.request_bytes, 0u);
   EXPECT_FALSE(x.include_usage_injected);
+  EXPECT_FALSE(x.request_parsed);
   EXPECT_EQ(x.processing_ms, -1);
   EXPECT_EQ(x.limits.remaining_tokens, -1);
   EXPECT_EQ(x.response_bytes, 0u);

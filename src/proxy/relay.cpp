@@ -45,14 +45,13 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
         net::buffer(head_out_), x.include_usage_injected
                                     ? net::buffer(rewritten_body_)
                                     : net::buffer(dbuf_.data() + head_end_, body_end_ - head_end_)};
-    up_wait(s_.upstream_idle_timeout);
-    pause(x);
-    auto [uwec, wn] = co_await up_write(*up_, out);
-    resume();
-    const beast::error_code wec = up_result(uwec);
+    beast::error_code wec;
+    const size_t sent = up_->plain ? send_now(*up_->plain, out, wec) : 0;
+    const bool waited = !wec && sent < net::buffer_size(out);
+    if (waited) wec = co_await send_rest_up(x, out, sent);
     bool stale = false;
     if (!wec) {
-      x.t.request_sent = resumed_;
+      x.t.request_sent = waited ? resumed_ : mono_ns();
       auto r = co_await read_response_head(x, ufilled, head_end);
       if (r == head_status::ok) break;
       if (r == head_status::answered) co_return !wants_close();
@@ -200,27 +199,26 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
   // The head and whatever body came with it go out first; then we look at the body.
   std::array<net::const_buffer, 2> first{net::buffer(head_out_),
                                          net::buffer(ubuf_.data() + head_end, ufilled - head_end)};
-  down_wait(s_.idle_timeout);
-  pause(x);
-  auto [wec, wn] = co_await write_all(down_, first);
-  resume();
-  if (wec) co_return client_gone(x, down_result(wec));
+  beast::error_code wec;
+  size_t sent = send_now(down_, first, wec);
+  if (!wec && sent < net::buffer_size(first)) wec = co_await send_rest_down(x, first, sent);
+  if (wec) co_return client_gone(x, wec);
   rs.eager(true);
+  // The body bytes that came with the head are observed where they are; only what the parser
+  // leaves (a partial chunk header) moves to the front, where the next read appends.
   size_t leftover = ufilled - head_end;
-  std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
+  if (!observe_body(x, leftover, head_end)) co_return false;
+  leftover -= consumed_;
   grow_if_filled(ufilled, leftover);
-  if (!observe_body(x, leftover)) co_return false;
-  leftover -= consumed_;  // what is left is a partial chunk header, now at the front
 
   while (!rs.is_done()) {
     auto [st, n] = co_await read_body(x, leftover);
     if (st == body_read::ended) break;
     if (st == body_read::cut) co_return false;  // the client sees the cut too
-    down_wait(s_.idle_timeout);
-    pause(x);
-    auto [dec, dn] = co_await write_all(down_, net::buffer(ubuf_.data() + leftover, n));
-    resume();
-    if (dec) co_return client_gone(x, down_result(dec));
+    const auto more = net::buffer(ubuf_.data() + leftover, n);
+    sent = send_now(down_, more, wec);
+    if (!wec && sent < n) wec = co_await send_rest_down(x, more, sent);
+    if (wec) co_return client_gone(x, wec);
     if (!observe_body(x, leftover + n)) co_return false;
     leftover = leftover + n - consumed_;
   }
@@ -243,10 +241,9 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
   auto& rs = *rs_;
   rs.eager(true);
   size_t leftover = ufilled - head_end;
-  std::memmove(ubuf_.data(), ubuf_.data() + head_end, leftover);
-  grow_if_filled(ufilled, leftover);
-  if (!observe_body(x, leftover)) co_return false;
+  if (!observe_body(x, leftover, head_end)) co_return false;
   leftover -= consumed_;
+  grow_if_filled(ufilled, leftover);
   bool head_pending = true;
   for (;;) {
     if (rs.is_done()) filter_.finish(filtered_);
@@ -259,11 +256,10 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
           net::buffer(size_line), net::buffer(filtered_),
           net::buffer(filtered_.empty() ? std::string_view() : kCrlf),
           net::buffer(rs.is_done() ? kLast : std::string_view())};
-      down_wait(s_.idle_timeout);
-      pause(x);
-      auto [dec, dn] = co_await write_all(down_, out);
-      resume();
-      if (dec) co_return client_gone(x, down_result(dec));
+      beast::error_code wec;
+      const size_t sent = send_now(down_, out, wec);
+      if (!wec && sent < net::buffer_size(out)) wec = co_await send_rest_down(x, out, sent);
+      if (wec) co_return client_gone(x, wec);
       head_pending = false;
       filtered_.clear();
     }
@@ -288,10 +284,10 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
   co_return response_done(x, close);
 }
 
-bool session::observe_body(exchange& x, size_t n) {
+bool session::observe_body(exchange& x, size_t n, size_t from) {
   auto& rs = *rs_;
   beast::error_code ec;
-  consumed_ = n == 0 ? 0 : rs.put(net::buffer(ubuf_.data(), n), ec);
+  consumed_ = n == 0 ? 0 : rs.put(net::buffer(ubuf_.data() + from, n), ec);
   if (ec == beast::http::error::need_more) ec = {};
   if (ec || n - consumed_ > kMaxChunkHeader) {
     x.result = outcome::upstream_disconnected;
@@ -301,7 +297,7 @@ bool session::observe_body(exchange& x, size_t n) {
     x.t.last_byte = mono_ns();
     return false;
   }
-  std::memmove(ubuf_.data(), ubuf_.data() + consumed_, n - consumed_);
+  std::memmove(ubuf_.data(), ubuf_.data() + from + consumed_, n - consumed_);
   return true;
 }
 

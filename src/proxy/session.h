@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <cstdint>
 #include <optional>
 
@@ -47,6 +48,18 @@ auto write_all(Stream& s, const Buffers& b) {
   return net::async_write(s, b, kTuple);
 }
 
+// Sends what the socket takes at once, without suspending the coroutine: the kernel's send
+// buffer nearly always has room, and an asynchronous write that completes at once still costs a
+// handler, a trip through the scheduler and two clock readings (nginx too writes first and waits
+// only on EAGAIN). The socket must be in non-blocking mode. Returns the bytes sent; `ec` is set
+// only for a real error, not for a full buffer.
+template <class Buffers>
+size_t send_now(tcp::socket& s, const Buffers& b, beast::error_code& ec) {
+  const size_t n = s.write_some(b, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  return ec ? 0 : n;
+}
+
 inline auto up_read(upstream_conn& c, net::mutable_buffer b) {
   return c.tls ? c.tls->async_read_some(b, kTuple) : c.plain->async_read_some(b, kTuple);
 }
@@ -64,6 +77,8 @@ inline bool is_disconnect(const beast::error_code& ec) {
 class session {
  public:
   session(worker& w, tcp::socket s) : w_(w), s_(w.settings), down_(std::move(s)) {
+    beast::error_code ec;
+    down_.non_blocking(true, ec);  // for send_now
     dbuf_.resize(kRequestBufferStart, 0);
     resume();  // deadlines count from here until the first await
     handle_.down = &down_;
@@ -168,9 +183,9 @@ class session {
   // send the events that completed in this read as one chunk. No delay is added: an event is of
   // use to the client only once it is complete.
   net::awaitable<bool> relay_filtered(exchange& x, size_t ufilled, size_t head_end, bool close);
-  // Feeds ubuf_[0, n) to the response parser (which feeds the framer or the capture); keeps
-  // any unparsed tail (a partial chunk header) at the front of ubuf_.
-  bool observe_body(exchange& x, size_t n);
+  // Feeds ubuf_[from, from + n) to the response parser (which feeds the framer or the capture);
+  // keeps any unparsed tail (a partial chunk header) at the front of ubuf_.
+  bool observe_body(exchange& x, size_t n, size_t from = 0);
   // The next read of the response body, after the `leftover` bytes kept at the front of ubuf_.
   // `ended`: the body was delimited by the connection's end and is complete. `cut`: the upstream
   // failed mid-body; the exchange says so and the connection is gone.
@@ -181,6 +196,28 @@ class session {
   void grow_if_filled(size_t filled, size_t keep) {
     if (filled == ubuf_.size() && ubuf_.size() < kUpstreamBufferMax)
       ubuf_.resize(ubuf_.size() * 2, keep);
+  }
+  // What send_now left of `b` after `sent` bytes, written asynchronously: waits for room in the
+  // socket under the side's deadline. Returns the error as the side's *_result reads it.
+  template <class Buffers>
+  net::awaitable<beast::error_code> send_rest_down(exchange& x, const Buffers& b, size_t sent) {
+    beast::buffers_suffix<Buffers> rest(b);
+    rest.consume(sent);
+    down_wait(s_.idle_timeout);
+    pause(x);
+    auto [ec, n] = co_await write_all(down_, rest);
+    resume();
+    co_return down_result(ec);
+  }
+  template <class Buffers>
+  net::awaitable<beast::error_code> send_rest_up(exchange& x, const Buffers& b, size_t sent) {
+    beast::buffers_suffix<Buffers> rest(b);
+    rest.consume(sent);
+    up_wait(s_.upstream_idle_timeout);
+    pause(x);
+    auto [ec, n] = co_await up_write(*up_, rest);
+    resume();
+    co_return up_result(ec);
   }
   // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
   bool upstream_cut(exchange& x, const beast::error_code& ec);

@@ -144,6 +144,9 @@ net::awaitable<connect_result> connect_upstream(const upstream_target& t, size_t
     co_return r;
   }
   sock.set_option(tcp::no_delay(true), ec);
+  // A plain connection is written without waiting when the kernel takes the bytes at once
+  // (session.h, send_now); TLS goes through the stream's own asynchronous writes.
+  if (!t.tls) sock.non_blocking(true, ec);
   if (t.tls) {
     SSL* ssl = c->tls->native_handle();
     if (t.host_is_ip) {

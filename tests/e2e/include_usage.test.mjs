@@ -88,3 +88,37 @@ test('with the rewrite switched off the stream is relayed untouched and has no u
     proxy.cleanup();
   }
 });
+
+test('a stream that asked for usage is relayed as is, and its request facts are stored', async () => {
+  const mock = await startMock();
+  const proxy = await startProxy(mock.url);
+  try {
+    const direct = new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: KEY });
+    const via = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: KEY });
+    const req = {
+      model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count to five for me.' }],
+      stream: true, stream_options: { include_usage: true },
+    };
+    const a = await collect(await direct.chat.completions.create(req), chatText);
+    const b = await collect(await via.chat.completions.create(req), chatText);
+    assert.equal(b.text, a.text);
+    assert.equal(b.count, a.count);
+    assert.equal(a.usageChunks, 1);
+    assert.equal(b.usageChunks, 1, 'the usage chunk the client asked for reaches it');
+    // Not streamed: the same facts, read by the worker too.
+    const plain = await via.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    assert.ok(plain.usage.total_tokens > 0);
+
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir,
+      'select model_requested, stream, stream_requested, include_usage_requested, usage_source, outcome from calls order by ts_unix_ms, id');
+    assert.deepEqual(rows, [
+      { model_requested: 'gpt-4o-mini', stream: 1, stream_requested: 1, include_usage_requested: 1, usage_source: 'reported', outcome: 'ok' },
+      { model_requested: 'gpt-4o', stream: 0, stream_requested: 0, include_usage_requested: 0, usage_source: 'reported', outcome: 'ok' },
+    ]);
+  } finally {
+    await stop(proxy);
+    await stop(mock);
+    proxy.cleanup();
+  }
+});

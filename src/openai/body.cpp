@@ -117,8 +117,18 @@ void blank_control_chars_in_strings(std::string& s) {
 // copying every body first was ~2% of llmtap's CPU.
 static_assert(kCapturePadding >= simdjson::SIMDJSON_PADDING);
 
+// A parser that read a large document keeps buffers of ~5x its size, and so does the copy for
+// repairs. Each thread that parses (the pipeline, and every proxy worker for the requests it may
+// rewrite) lets them go past this size: a 1 MB image prompt must not pin ~5 MB per thread.
+constexpr size_t kKeepParserCapacity = 256 * 1024;
+
+void release_large_buffers() {
+  if (t_parser.capacity() > kKeepParserCapacity) t_parser = od::parser();
+  if (t_buf.capacity() > kKeepParserCapacity) std::string().swap(t_buf);
+}
+
 template <class Fn>
-void with_root_object(const std::string& bytes, Fn&& fn) {
+void with_root_object_kept(const std::string& bytes, Fn&& fn) {
   if (bytes.capacity() >= bytes.size() + simdjson::SIMDJSON_PADDING) {
     od::document doc;
     od::object root;
@@ -161,6 +171,12 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
       return;
     }
   }
+}
+
+template <class Fn>
+void with_root_object(const std::string& bytes, Fn&& fn) {
+  with_root_object_kept(bytes, fn);
+  release_large_buffers();
 }
 
 bool is_type(od::value& v, od::json_type want) {

@@ -407,6 +407,27 @@ TEST(ParseRequest, JsonDefaults) {
   EXPECT_FALSE(y.stream_requested);
 }
 
+// A large document makes the thread's parser let its buffers go afterwards (body.cpp,
+// release_large_buffers): the documents after it, small or large, still parse.
+TEST(ParseRequest, LargeThenSmallThenLargeBodies) {
+  auto chat = [](const std::string& model, size_t content_bytes) {
+    exchange x;
+    x.request_body.bytes = R"({"model":")" + model + R"(","messages":[{"role":"user","content":")" +
+                           std::string(content_bytes, 'a') + R"("}],"stream":true})";
+    x.request_body.bytes.reserve(x.request_body.bytes.size() + 64);
+    parse_request(x);
+    return x;
+  };
+  for (auto [model, size] : {std::pair<std::string, size_t>{"gpt-4o", 600 * 1024},
+                             {"gpt-4o-mini", 10},
+                             {"o3", 900 * 1024},
+                             {"o4-mini", 100}}) {
+    exchange x = chat(model, size);
+    EXPECT_EQ(x.model_requested, model) << size;
+    EXPECT_TRUE(x.stream_requested) << size;
+  }
+}
+
 TEST(ParseRequest, TruncatedJsonBody) {
   exchange x;
   x.request_body.bytes = R"({"model":"gpt-4o","messages":[{"role":"user","content":"aaaa)";

@@ -283,9 +283,13 @@ size_t event_end(std::string_view s, size_t from, size_t& term_len) {
 }
 
 bool is_usage_event(std::string_view ev) {
-  auto has = [&](std::string_view a, std::string_view b) {
-    return ev.find(a) != std::string_view::npos || ev.find(b) != std::string_view::npos;
+  // memmem, not string_view::find: find stops at every byte equal to the needle's first, and
+  // these needles start with a quote, which a chunk has dozens of (every event of every filtered
+  // stream goes through here).
+  auto contains = [&](std::string_view needle) {
+    return memmem(ev.data(), ev.size(), needle.data(), needle.size()) != nullptr;
   };
+  auto has = [&](std::string_view a, std::string_view b) { return contains(a) || contains(b); };
   return has("\"choices\":[]", "\"choices\": []") && has("\"usage\":{", "\"usage\": {");
 }
 }  // namespace

@@ -128,7 +128,10 @@ void release_large_buffers() {
 }
 
 template <class Fn>
-void with_root_object_kept(const std::string& bytes, Fn&& fn) {
+void with_root_object(const std::string& bytes, Fn&& fn) {
+  struct release_after {
+    ~release_after() { release_large_buffers(); }
+  } release;
   if (bytes.capacity() >= bytes.size() + simdjson::SIMDJSON_PADDING) {
     od::document doc;
     od::object root;
@@ -171,12 +174,6 @@ void with_root_object_kept(const std::string& bytes, Fn&& fn) {
       return;
     }
   }
-}
-
-template <class Fn>
-void with_root_object(const std::string& bytes, Fn&& fn) {
-  with_root_object_kept(bytes, fn);
-  release_large_buffers();
 }
 
 bool is_type(od::value& v, od::json_type want) {

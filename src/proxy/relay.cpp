@@ -48,7 +48,7 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
     beast::error_code wec;
     const size_t sent = up_->plain ? send_now(*up_->plain, out, wec) : 0;
     const bool waited = !wec && sent < net::buffer_size(out);
-    if (waited) wec = co_await send_rest_up(x, out, sent);
+    if (waited) wec = co_await send_rest(x, out, sent, true);
     bool stale = false;
     if (!wec) {
       x.t.request_sent = waited ? resumed_ : mono_ns();
@@ -201,7 +201,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
                                          net::buffer(ubuf_.data() + head_end, ufilled - head_end)};
   beast::error_code wec;
   size_t sent = send_now(down_, first, wec);
-  if (!wec && sent < net::buffer_size(first)) wec = co_await send_rest_down(x, first, sent);
+  if (!wec && sent < net::buffer_size(first)) wec = co_await send_rest(x, first, sent, false);
   if (wec) co_return client_gone(x, wec);
   rs.eager(true);
   // The body bytes that came with the head are observed where they are; only what the parser
@@ -217,7 +217,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
     if (st == body_read::cut) co_return false;  // the client sees the cut too
     const auto more = net::buffer(ubuf_.data() + leftover, n);
     sent = send_now(down_, more, wec);
-    if (!wec && sent < n) wec = co_await send_rest_down(x, more, sent);
+    if (!wec && sent < n) wec = co_await send_rest(x, more, sent, false);
     if (wec) co_return client_gone(x, wec);
     if (!observe_body(x, leftover + n)) co_return false;
     leftover = leftover + n - consumed_;
@@ -258,7 +258,7 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
           net::buffer(rs.is_done() ? kLast : std::string_view())};
       beast::error_code wec;
       const size_t sent = send_now(down_, out, wec);
-      if (!wec && sent < net::buffer_size(out)) wec = co_await send_rest_down(x, out, sent);
+      if (!wec && sent < net::buffer_size(out)) wec = co_await send_rest(x, out, sent, false);
       if (wec) co_return client_gone(x, wec);
       head_pending = false;
       filtered_.clear();

@@ -197,27 +197,22 @@ class session {
     if (filled == ubuf_.size() && ubuf_.size() < kUpstreamBufferMax)
       ubuf_.resize(ubuf_.size() * 2, keep);
   }
-  // What send_now left of `b` after `sent` bytes, written asynchronously: waits for room in the
-  // socket under the side's deadline. Returns the error as the side's *_result reads it.
+  // What send_now left of `b` after `sent` bytes, written asynchronously to the client or
+  // (`upstream`) to the upstream: waits for room under that side's deadline. Returns the error as
+  // the side's *_result reads it.
   template <class Buffers>
-  net::awaitable<beast::error_code> send_rest_down(exchange& x, const Buffers& b, size_t sent) {
+  net::awaitable<beast::error_code> send_rest(exchange& x, const Buffers& b, size_t sent,
+                                              bool upstream) {
     beast::buffers_suffix<Buffers> rest(b);
     rest.consume(sent);
-    down_wait(s_.idle_timeout);
+    if (upstream)
+      up_wait(s_.upstream_idle_timeout);
+    else
+      down_wait(s_.idle_timeout);
     pause(x);
-    auto [ec, n] = co_await write_all(down_, rest);
+    auto [ec, n] = upstream ? co_await up_write(*up_, rest) : co_await write_all(down_, rest);
     resume();
-    co_return down_result(ec);
-  }
-  template <class Buffers>
-  net::awaitable<beast::error_code> send_rest_up(exchange& x, const Buffers& b, size_t sent) {
-    beast::buffers_suffix<Buffers> rest(b);
-    rest.consume(sent);
-    up_wait(s_.upstream_idle_timeout);
-    pause(x);
-    auto [ec, n] = co_await up_write(*up_, rest);
-    resume();
-    co_return up_result(ec);
+    co_return upstream ? up_result(ec) : down_result(ec);
   }
   // The upstream failed mid-body (reset, EOF or idle): recorded, and the call ends here.
   bool upstream_cut(exchange& x, const beast::error_code& ec);

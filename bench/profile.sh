@@ -20,7 +20,7 @@ CALLS=${CALLS:-3000}
 WARM=${WARM:-300}
 PERF_S=${PERF_S:-10}
 TOOLS=${TOOLS:-"callgrind perf"}
-MODES=${MODES:-"json sse"}
+MODES=${MODES:-"json sse"}  # json, sse (the fixture asks for usage), sdk (sse without stream_options)
 CG_TARGETS=${CG_TARGETS:-"llmtap nginx"}  # what callgrind measures
 LLMTAP_CONFIG=${LLMTAP_CONFIG:-full}   # full | store (no metrics, no samples)
 [ "${SKIP_BUILD:-0}" = 1 ] || build_bench
@@ -40,7 +40,11 @@ write_llmtap_config "$DATA" "$statsd_port"
 bg_start "$DATA/drain" taskset -c "$CLIENT_CPUS" "$CLIENT" drain --port "$statsd_port"
 JSON_BODY=$HARNESS/fixtures/request.json
 SSE_BODY=$HARNESS/fixtures/request-stream.json
-body_of() { [ "$1" = json ] && echo "$JSON_BODY" || echo "$SSE_BODY"; }
+# sdk: the streamed request as the SDKs send it by default, without stream_options, so that
+# llmtap adds include_usage and filters the usage event out of what the client gets
+SDK_BODY=$DATA/request-stream-sdk.json
+jq 'del(.stream_options)' "$SSE_BODY" >"$SDK_BODY"
+body_of() { case $1 in json) echo "$JSON_BODY" ;; sdk) echo "$SDK_BODY" ;; *) echo "$SSE_BODY" ;; esac; }
 
 llmtap_cmd() {  # llmtap_cmd PORT
   echo "$LLMTAP" serve --config "$DATA/llmtap.toml" --listen "127.0.0.1:$1" --admin-listen "127.0.0.1:$(free_port)" \

@@ -115,6 +115,7 @@ void blank_control_chars_in_strings(std::string& s) {
 // truncation repaired, as simdjson rejects the whole document for each. A capture with room for
 // simdjson's padding after it (the worker leaves it: proxy/stream_capture.h) is parsed where it is;
 // copying every body first was ~2% of llmtap's CPU.
+// Returns true when fn saw the document as it was (no repair was needed).
 static_assert(kCapturePadding >= simdjson::SIMDJSON_PADDING);
 
 // A parser that read a large document keeps buffers of ~5x its size, and so does the copy for
@@ -128,7 +129,7 @@ void release_large_buffers() {
 }
 
 template <class Fn>
-void with_root_object(const std::string& bytes, Fn&& fn) {
+bool with_root_object(const std::string& bytes, Fn&& fn) {
   struct release_after {
     ~release_after() { release_large_buffers(); }
   } release;
@@ -141,7 +142,7 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
     if (!err) err = doc.get_object().get(root);
     if (!err) {
       fn(root);
-      return;
+      return true;
     }
     // A document in error is parsed again from a copy, which the repairs below may change.
   }
@@ -157,7 +158,7 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
     if (!err) err = doc.get_object().get(root);
     if (!err) {
       fn(root);
-      return;
+      return attempt == 0;
     }
     t_buf.resize(len);
     if (err == simdjson::UTF8_ERROR && !scrubbed) {
@@ -171,9 +172,10 @@ void with_root_object(const std::string& bytes, Fn&& fn) {
       repaired = true;
       close_truncated(t_buf);
     } else {
-      return;
+      return false;
     }
   }
+  return false;
 }
 
 bool is_type(od::value& v, od::json_type want) {
@@ -360,20 +362,22 @@ void walk_bytes(const std::string& bytes, exchange& x) {
 
 }  // namespace
 
-void parse_request(exchange& x, std::string_view content_type) {
+request_keys parse_request(exchange& x, std::string_view content_type) {
+  request_keys keys;
   const std::string& body = x.request_body.bytes;
-  if (body.empty()) return;
+  if (body.empty()) return keys;
   if (std::string_view b = multipart_boundary(content_type, body); !b.empty()) {
     std::string_view model = trim(find_form_field(body, b, "model"));
     if (!model.empty() && model.size() <= kMaxModel) x.model_requested.assign(model);
     x.stream_requested = iequals(trim(find_form_field(body, b, "stream")), "true");
-    return;
+    return keys;
   }
-  with_root_object(body, [&](od::object& root) {
+  bool walked_all = false;
+  const bool as_sent = with_root_object(body, [&](od::object& root) {
     for (auto f : root) {
       od::field field;
       std::string_view k;
-      if (std::move(f).get(field) || field.unescaped_key().get(k)) break;
+      if (std::move(f).get(field) || field.unescaped_key().get(k)) return;
       od::value& v = field.value();
       bool flag = false;
       if (k == "model") {
@@ -382,6 +386,7 @@ void parse_request(exchange& x, std::string_view content_type) {
       } else if (k == "stream") {
         x.stream_requested = is_type(v, od::json_type::boolean) && !v.get_bool().get(flag) && flag;
       } else if (k == "stream_options") {
+        keys.stream_options = true;
         for_each_field(v, [&](std::string_view ok, od::value& ov) {
           if (ok == "include_usage") {
             x.include_usage_requested =
@@ -390,7 +395,10 @@ void parse_request(exchange& x, std::string_view content_type) {
         });
       }
     }
+    walked_all = true;
   });
+  keys.walked = walked_all && as_sent;
+  return keys;
 }
 
 void parse_response(exchange& x) {

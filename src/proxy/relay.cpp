@@ -3,6 +3,8 @@
 #include "proxy/session.h"
 
 #include <fmt/format.h>
+
+#include <charconv>
 #include <cstring>
 
 #include "core/header_name.h"
@@ -10,6 +12,18 @@
 #include "proxy/stream_capture.h"
 
 namespace llmtap::proxy {
+namespace {
+
+// A chunk's size line, "<hex>\r\n", written into `buf`.
+constexpr size_t kSizeLineMax = 20;
+std::string_view chunk_size_line(size_t n, char (&buf)[kSizeLineMax]) {
+  char* end = std::to_chars(buf, buf + kSizeLineMax - 2, n, 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
+}  // namespace
 
 net::awaitable<bool> session::proxy_call(exchange& x) {
   w_.counters.requests.fetch_add(1, std::memory_order_relaxed);
@@ -248,8 +262,9 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
   for (;;) {
     if (rs.is_done()) filter_.finish(filtered_);
     if (!filtered_.empty() || head_pending || rs.is_done()) {
-      std::string size_line =
-          filtered_.empty() ? std::string() : fmt::format("{:x}\r\n", filtered_.size());
+      char size_buf[kSizeLineMax];
+      const std::string_view size_line =
+          filtered_.empty() ? std::string_view() : chunk_size_line(filtered_.size(), size_buf);
       static constexpr std::string_view kCrlf = "\r\n", kLast = "0\r\n\r\n";
       std::array<net::const_buffer, 5> out{
           net::buffer(head_pending ? std::string_view(head_out_) : std::string_view()),
@@ -270,7 +285,8 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
       // Pass on what we held, then cut: the client sees the same truncation as the upstream's.
       filter_.finish(filtered_);
       if (!filtered_.empty()) {
-        std::string size_line = fmt::format("{:x}\r\n", filtered_.size());
+        char size_buf[kSizeLineMax];
+        const std::string_view size_line = chunk_size_line(filtered_.size(), size_buf);
         std::array<net::const_buffer, 3> out{net::buffer(size_line), net::buffer(filtered_),
                                              net::buffer(std::string_view("\r\n"))};
         down_wait(s_.idle_timeout);

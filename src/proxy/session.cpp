@@ -304,10 +304,16 @@ net::awaitable<int> session::route(exchange& x) {
     // The request's facts are read here, once (the pipeline skips them): the rewrite depends on
     // them, and simdjson reads them in a third of the time of the rewrite's own scan (~180 ns
     // against ~540 ns on a 1.2 KB streamed request, bench/README.md).
-    openai::parse_request(x, x.request_content_type);
+    const openai::request_keys keys = openai::parse_request(x, x.request_content_type);
     x.request_parsed = true;
-    x.include_usage_injected = x.stream_requested && !x.include_usage_requested &&
-                               add_include_usage(x.request_body.bytes, rewritten_body_);
+    if (x.stream_requested && !x.include_usage_requested) {
+      // What the SDKs send by default, an object without stream_options, needs no scan of its
+      // own: the member goes before the closing brace (~6,000 instructions a call less).
+      const std::string& body = x.request_body.bytes;
+      x.include_usage_injected = keys.walked && !keys.stream_options
+                                     ? add_stream_options(body, rewritten_body_)
+                                     : add_include_usage(body, rewritten_body_);
+    }
     if (x.include_usage_injected)
       head_out_.append("Content-Length: ")
           .append(std::to_string(rewritten_body_.size()))

@@ -15,6 +15,12 @@ namespace llmtap::proxy {
 // tree; a body it cannot follow is left unchanged (false).
 bool add_include_usage(std::string_view body, std::string& out);
 
+// The same for a body already parsed (openai::parse_request: a JSON object, every top-level
+// member read, none of them "stream_options"): `"stream_options":{"include_usage":true}` goes in
+// before the closing brace, found from the end without a scan. False when the body does not end
+// with '}' (then add_include_usage decides).
+bool add_stream_options(std::string_view body, std::string& out);
+
 // Splits a decoded SSE body into events and passes on all but the first usage-only event
 // (`"choices":[]` with a usage object), which only exists because llmtap asked for it.
 class usage_event_filter {

@@ -407,6 +407,29 @@ TEST(ParseRequest, JsonDefaults) {
   EXPECT_FALSE(y.stream_requested);
 }
 
+// What the include_usage rewrite is told: whether the body is an object read to its end, and
+// whether "stream_options" is one of its top-level keys (a nested one is not).
+TEST(ParseRequest, ReportsTheTopLevelKeysTheRewriteNeeds) {
+  auto keys = [](std::string body, std::string_view content_type = {}) {
+    exchange x;
+    x.request_body.bytes = std::move(body);
+    const request_keys k = parse_request(x, content_type);
+    return std::pair{k.walked, k.stream_options};
+  };
+  EXPECT_EQ(keys(R"({"model":"m","stream":true})"), std::pair(true, false));
+  EXPECT_EQ(keys(R"({"stream":true,"stream_options":null})"), std::pair(true, true));
+  EXPECT_EQ(keys(R"({"stream_options":{"include_usage":false},"stream":true})"),
+            std::pair(true, true));
+  EXPECT_EQ(keys(R"({"metadata":{"stream_options":{}},"stream":true})"), std::pair(true, false));
+  EXPECT_EQ(keys(R"({"stream":true,"messages":[)"), std::pair(false, false));
+  EXPECT_EQ(keys(R"([{"stream":true}])"), std::pair(false, false));
+  EXPECT_EQ(keys(""), std::pair(false, false));
+  EXPECT_EQ(
+      keys("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--b--\r\n",
+           "multipart/form-data; boundary=b"),
+      std::pair(false, false));
+}
+
 // A large document makes the thread's parser let its buffers go afterwards (body.cpp,
 // release_large_buffers): the documents after it, small or large, still parse.
 TEST(ParseRequest, LargeThenSmallThenLargeBodies) {

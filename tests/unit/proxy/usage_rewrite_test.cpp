@@ -46,6 +46,27 @@ TEST(AddIncludeUsage, LeavesOtherBodiesAlone) {
   EXPECT_EQ(rewrite(""), "(no change)");
 }
 
+// The worker's path for a body parse_request has read (an object without stream_options): the
+// member goes where add_include_usage's scan would put it.
+TEST(AddStreamOptions, WritesWhatTheScanWouldForBodiesWithoutStreamOptions) {
+  for (std::string_view body :
+       {std::string_view(R"({"model":"gpt-4o","stream":true,"messages":[]})"),
+        std::string_view("{\n  \"stream\": true\n}\n"), std::string_view("{\"stream\":true}  \r\n"),
+        std::string_view(R"({"messages":[{"content":"}"}],"stream":true})")}) {
+    std::string fast, scanned;
+    ASSERT_TRUE(add_stream_options(body, fast)) << body;
+    ASSERT_TRUE(add_include_usage(body, scanned)) << body;
+    EXPECT_EQ(fast, scanned) << body;
+  }
+  std::string out = "untouched";
+  EXPECT_TRUE(add_stream_options("{}", out));
+  EXPECT_EQ(out, R"({"stream_options":{"include_usage":true}})");
+  out = "untouched";
+  EXPECT_FALSE(add_stream_options(R"({"stream":true} x)", out));
+  EXPECT_FALSE(add_stream_options("   ", out));
+  EXPECT_EQ(out, "untouched");
+}
+
 // Strings are skipped by looking for their closing quote: escaped quotes and backslashes inside
 // them must neither end them early nor hide the quote that does end them.
 TEST(AddIncludeUsage, EscapesInsideStringsBeforeTheFlag) {
@@ -110,6 +131,28 @@ TEST(UsageEventFilter, OnlyOneEventIsDropped) {
   f.feed(usage + usage, out);
   f.finish(out);
   EXPECT_EQ(out, usage);
+}
+
+// The usage event is told by its keys: "choices" an empty array and "usage" an object, with any
+// blanks JSON allows; the same words inside a string, or a usage object on a chunk that still has
+// choices (some servers send usage with the last content), pass.
+TEST(UsageEventFilter, TellsTheUsageEventByItsKeysNotByTextThatLooksLikeThem) {
+  auto passed = [](std::string_view payload) {
+    usage_event_filter f;
+    std::string out;
+    const std::string ev = "data: " + std::string(payload) + "\n\n";
+    f.feed(ev, out);
+    f.finish(out);
+    return out == ev;
+  };
+  EXPECT_FALSE(passed(R"({"id":"a", "choices" : [ ] , "usage" :	{"total_tokens":1}})"));
+  EXPECT_FALSE(passed("{\"choices\":[\n],\"usage\":{\"total_tokens\":1}}"));
+  EXPECT_TRUE(passed(R"({"choices":[{"delta":{"content":"say \"choices\":[],\"usage\":{}"}}]})"));
+  EXPECT_TRUE(passed(R"({"x":"\"choices\":[]","choices":[{"delta":{}}],"usage":{"a":1}})"));
+  EXPECT_TRUE(passed(R"({"choices":[],"usage":null})"));
+  EXPECT_TRUE(passed(R"({"choices":[{"index":0}],"usage":{"total_tokens":5}})"));
+  EXPECT_TRUE(passed(R"({"choices":[]})"));
+  EXPECT_TRUE(passed(R"({"usage":{"total_tokens":5},"choices_x":[]})"));
 }
 
 }  // namespace

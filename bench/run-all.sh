@@ -4,20 +4,22 @@
 # builds llmtap and the benchmark programs (Release, -DLLMTAP_BENCH=ON), then runs, in order:
 #   proxy.sh        direct vs nginx vs HAProxy vs Portkey vs llmtap (full capture), JSON and SSE,
 #                   1/16/64 connections, pinned, loopback (the shared harness)
+#   sdk-stream.sh   the SSE pass with the request the SDKs send by default (no stream_options),
+#                   16/64 connections, direct and nginx as anchors
 #   streaming.sh    added time to first token and inter-chunk delay
 #   streams-rss.sh  RSS idle and with 1000 open streams (nginx as the anchor)
 #   soak.sh         10 minutes of steady load, RSS every 10 s
 #   micro.sh        Google Benchmark micro-benchmarks and the tokenizer vs tiktoken (npm)
 #   profile.sh      callgrind instructions per call vs nginx, perf (PROFILE=1; off by default)
 # and writes one results file, bench/results/<date-time>-all.md (raw data in the folder of the
-# same name). About 45 minutes (plus ~15 with PROFILE=1). Every part can also run on its own.
+# same name). About 50 minutes (plus ~15 with PROFILE=1). Every part can also run on its own.
 #   PARTS="proxy streaming" bench/run-all.sh      # a subset
 #   JOBS=1 BUILD=build/mine bench/run-all.sh     # on a machine where others build too
 #   RESUME=bench/results/<date-time>-all PARTS="soak micro" SKIP_BUILD=1 bench/run-all.sh
 #                                                # finish a run whose part failed, same binary
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
-PARTS=${PARTS:-"proxy streaming rss soak micro"}
+PARTS=${PARTS:-"proxy sdk streaming rss soak micro"}
 [ "${PROFILE:-0}" = 1 ] && PARTS="$PARTS profile"
 [ "${SKIP_BUILD:-0}" = 1 ] || build_bench
 export SKIP_BUILD=1 BUILD JOBS
@@ -35,12 +37,13 @@ blog "run-all: results in $DIR; parts: $PARTS"
 for part in $PARTS; do
   case $part in
     proxy) OUT=$DIR/proxy "$ROOT/bench/proxy.sh" ;;
+    sdk) OUT=$DIR/sdk "$ROOT/bench/sdk-stream.sh" ;;
     streaming) OUT=$DIR/streaming "$ROOT/bench/streaming.sh" ;;
     rss) OUT=$DIR/rss "$ROOT/bench/streams-rss.sh" ;;
     soak) OUT=$DIR/soak "$ROOT/bench/soak.sh" ;;
     micro) OUT=$DIR/micro "$ROOT/bench/micro.sh" ;;
     profile) OUT=$DIR/profile "$ROOT/bench/profile.sh" ;;
-    *) bdie "unknown part $part (proxy streaming rss soak micro profile)" ;;
+    *) bdie "unknown part $part (proxy sdk streaming rss soak micro profile)" ;;
   esac >&2 || bdie "part $part failed"
   blog "run-all: $part done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done

@@ -1,5 +1,5 @@
 // Builds the single results file of bench/run-all.sh from the parts' raw outputs in one folder:
-//   proxy/raw.tsv (shared harness rows), streaming/streaming.tsv, rss/rss.json, soak/soak.tsv,
+//   proxy/raw.tsv and sdk/raw.tsv (shared harness rows), streaming/streaming.tsv, rss/rss.json, soak/soak.tsv,
 //   micro/micro.md, micro/tokenizer.md, profile/profile.md (when there), and each part's .md.
 // The bars table comes first; every figure is next to its anchor from the same run.
 //   node bench/lib/report.mjs DIR > results.md
@@ -14,13 +14,19 @@ const sgn = (x, d = 0) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(
 const verdict = (ok) => (ok === undefined ? 'no bar' : ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
 
 // ---- proxy rows: per repetition, llmtap vs its anchors
-const raw = read('proxy/raw.tsv');
-const rows = raw
-  ? raw.trim().split('\n').slice(1).map((l) => {
-      const [mode, rep, conns, target, rps, p50, p90, p99, errors, cpu] = l.split(/\s+/);
-      return { mode, rep: +rep, conns: +conns, target, rps: +rps, p50: +p50, p90: +p90, p99: +p99, errors: +errors, cpu: +cpu };
-    })
-  : [];
+// sdk/raw.tsv (bench/sdk-stream.sh): the SSE pass again with the request the SDKs send by default
+// (no stream_options), under its own mode name.
+const SDK_MODE = 'sse, SDK default (no stream_options)';
+const harnessRows = (file, modeName) => {
+  const raw = read(file);
+  return raw
+    ? raw.trim().split('\n').slice(1).map((l) => {
+        const [mode, rep, conns, target, rps, p50, p90, p99, errors, cpu] = l.split(/\s+/);
+        return { mode: modeName ?? mode, rep: +rep, conns: +conns, target, rps: +rps, p50: +p50, p90: +p90, p99: +p99, errors: +errors, cpu: +cpu };
+      })
+    : [];
+};
+const rows = [...harnessRows('proxy/raw.tsv'), ...harnessRows('sdk/raw.tsv', SDK_MODE)];
 const pick = (mode, conns, target) => rows.filter((r) => r.mode === mode && r.conns === conns && r.target === target);
 const paired = (mode, conns, a, b, f) => {
   const B = new Map(pick(mode, conns, b).map((r) => [r.rep, r]));
@@ -122,7 +128,8 @@ if (p99lines.length) {
   out.push(`## p99 at 1 connection, added over direct, per repetition (${reps} repetitions; no tail claim is made from one run)`, '');
   out.push('| target | mode | reps | min | median | max | each repetition (µs) |', '|---|---|---:|---:|---:|---:|---|', ...p99lines, '');
 }
-for (const [title, file] of [['Wall-clock comparison', 'proxy/proxy.md'], ['Streaming', 'streaming/streaming.md'],
+for (const [title, file] of [['Wall-clock comparison', 'proxy/proxy.md'],
+  ['SDK-default streams (no stream_options: include_usage added, usage event filtered)', 'sdk/proxy.md'], ['Streaming', 'streaming/streaming.md'],
   ['Memory with open streams', 'rss/streams-rss.md'], ['Soak', 'soak/soak.md'], ['Profiles', 'profile/profile.md'],
   ['Micro-benchmarks', 'micro/micro.md'], ['Tokenizer vs tiktoken', 'micro/tokenizer.md']]) {
   const t = read(file);

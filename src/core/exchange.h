@@ -137,9 +137,11 @@ struct exchange {
   std::string request_id;      // x-request-id
   int32_t processing_ms = -1;  // openai-processing-ms
   rate_limits limits;
-  uint64_t response_bytes = 0;                      // body bytes as relayed (after de-chunking)
-  capture response_body;                            // non-stream: capped body
-  std::array<std::string, kTailEvents + 1> events;  // stream: [0] = first event, then a ring
+  uint64_t response_bytes = 0;  // body bytes as relayed (after de-chunking)
+  capture response_body;        // non-stream: capped body
+  // stream: [0] = first event, then a ring. A ring event that starts with the same fields as
+  // the first one (id, object, model...) is kept compacted, as {"choices":...} (compact_chunk).
+  std::array<std::string, kTailEvents + 1> events;
   // stream: the data of every event from the first one with content on, each followed by
   // kRecordSeparator (capped); what usage is estimated from when no usage is reported, and what
   // a sample's completion is rebuilt from. Chunks whose fields before "choices" repeat the first

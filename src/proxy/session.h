@@ -109,6 +109,7 @@ class session {
   std::unique_ptr<upstream_conn> up_;
   openai::sse_framer framer_;
   std::string chunk_header_;       // this stream's repeated chunk fields (compact_chunk)
+  bool compact_tail_ = false;      // the first event starts with them: tail slots compacted too
   usage_event_filter filter_;      // include_usage rewrite: drops the usage event we asked for
   std::string filtered_;           // events ready to go downstream in filter mode
   std::string rewritten_body_;     // the request body with include_usage added

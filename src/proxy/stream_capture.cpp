@@ -18,9 +18,13 @@ void append_capped(capture& c, std::string_view bytes, size_t cap) {
 }
 
 void assign_padded(std::string& s, std::string_view bytes) {
+  assign_padded(s, {}, bytes);
+}
+
+void assign_padded(std::string& s, std::string_view lead, std::string_view bytes) {
   s.clear();
-  keep_padding(s, bytes.size());
-  s.append(bytes.data(), bytes.size());
+  keep_padding(s, lead.size() + bytes.size());
+  s.append(lead).append(bytes);
 }
 
 void append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap) {

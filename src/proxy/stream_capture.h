@@ -20,6 +20,8 @@ inline void keep_padding(std::string& s, size_t more) {
 void append_capped(capture& c, std::string_view bytes, size_t cap);
 // Replaces `s` with `bytes`, with the padding after it (the stream's tail-event slots).
 void assign_padded(std::string& s, std::string_view bytes);
+// Replaces `s` with `lead` followed by `bytes` (a compacted chunk), with the padding after them.
+void assign_padded(std::string& s, std::string_view lead, std::string_view bytes);
 
 // One SSE payload, preceded by `lead`, and its kRecordSeparator, if all of it fits under `cap`;
 // otherwise nothing more is kept and the capture is marked truncated.

@@ -3,7 +3,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <functional>
+
+#include "openai/json_peek.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -299,32 +300,6 @@ size_t event_end(std::string_view s, size_t from, size_t& term_len) {
   return std::string_view::npos;
 }
 
-inline bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// Where the value of the first `key` (a quoted name) in `ev` begins, after its colon and any
-// blanks; npos when there is none. A match counts only where a key can stand (after '{' or ','),
-// so the name inside a string (where its quotes are escaped) is passed over.
-template <class Searcher>
-size_t value_of(std::string_view ev, const Searcher& key, size_t key_size) {
-  const char* const begin = ev.data();
-  const char* const end = begin + ev.size();
-  for (const char* from = begin;;) {
-    const char* at = key(from, end).first;
-    if (at == end) return std::string_view::npos;
-    from = at + 1;
-    const char* before = at;
-    while (before > begin && is_blank(before[-1])) --before;
-    if (before == begin || (before[-1] != '{' && before[-1] != ',')) continue;
-    size_t i = static_cast<size_t>(at - begin) + key_size;
-    while (i < ev.size() && is_blank(ev[i])) ++i;
-    if (i == ev.size() || ev[i] != ':') continue;
-    for (++i; i < ev.size() && is_blank(ev[i]);) ++i;
-    return i;
-  }
-}
-
 // Whether `ev` holds "[]" (blanks allowed inside): the usage event's "choices" is one, and a
 // content chunk seldom has one. memchr finds each ']', one or two in a chunk.
 bool has_empty_array(std::string_view ev) {
@@ -332,7 +307,7 @@ bool has_empty_array(std::string_view ev) {
   const char* const end = begin + ev.size();
   for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, ']', end - p)));) {
     const char* q = p++;
-    while (q > begin && is_blank(q[-1])) --q;
+    while (q > begin && openai::is_json_blank(q[-1])) --q;
     if (q > begin && q[-1] == '[') return true;
   }
   return false;
@@ -344,15 +319,13 @@ bool has_empty_array(std::string_view ev) {
 // were ~20,000 instructions a call, ~5% of the worker).
 bool is_usage_event(std::string_view ev) {
   if (!has_empty_array(ev)) return false;  // what nearly every event is told by
-  static constexpr std::string_view kChoices = "\"choices\"", kUsage = "\"usage\"";
-  static const std::boyer_moore_horspool_searcher choices(kChoices.begin(), kChoices.end());
-  static const std::boyer_moore_horspool_searcher usage(kUsage.begin(), kUsage.end());
-  size_t c = value_of(ev, choices, kChoices.size());
+  static const openai::json_key choices("\"choices\""), usage("\"usage\"");
+  size_t c = choices.value_in(ev);
   if (c == std::string_view::npos || ev[c] != '[') return false;
-  for (++c; c < ev.size() && is_blank(ev[c]);) ++c;
+  for (++c; c < ev.size() && openai::is_json_blank(ev[c]);) ++c;
   if (c == ev.size() || ev[c] != ']') return false;
-  const size_t u = value_of(ev, usage, kUsage.size());
-  return u != std::string_view::npos && u < ev.size() && ev[u] == '{';
+  const size_t u = usage.value_in(ev);
+  return u != std::string_view::npos && ev[u] == '{';
 }
 }  // namespace
 

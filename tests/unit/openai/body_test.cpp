@@ -71,6 +71,34 @@ TEST(ParseResponse, StreamFactsInSpacedChunksAmongEmptyOnes) {
   EXPECT_EQ(x.usage.source, usage_source::reported);
 }
 
+// Tail chunks shaped like OpenAI's: the facts in them are read however their blanks are written,
+// and an error on a chunk-shaped event is an error.
+TEST(ParseResponse, TailChunksWithFactsAreReadWhateverTheirSpacing) {
+  exchange x;
+  x.stream = true;
+  const std::string head = R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-4o",)";
+  x.next_event_slot() = head + R"("choices":[{"index":0,"delta":{"role":"assistant"}}]})";
+  x.next_event_slot() =
+      head + R"("choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":null})";
+  x.next_event_slot() =
+      head + R"("choices":[{"delta":{},"finish_reason" :  "length"}],"usage":null})";
+  x.next_event_slot() = head + R"("choices":[{"delta":{"content":"b"},"finish_reason":null}]})";
+  x.next_event_slot() = head +
+                        "\"choices\":[],\"usage\":\n{\"prompt_tokens\":4,\"completion_tokens\":1,"
+                        "\"total_tokens\":5}}";
+  parse_response(x);
+  EXPECT_EQ(x.model_served, "gpt-4o");
+  EXPECT_EQ(x.finish_reason, "length");
+  EXPECT_EQ(x.usage.total_tokens, 5);
+
+  exchange y;  // an in-band error on a chunk-shaped event
+  y.stream = true;
+  y.next_event_slot() = head + R"("choices":[{"index":0,"delta":{"role":"assistant"}}]})";
+  y.next_event_slot() = head + R"("choices":[],"error" : {"type":"server_error","message":"x"}})";
+  parse_response(y);
+  EXPECT_EQ(y.error_type, "server_error");
+}
+
 // A first event without a model: every tail event is read, so the model still comes through.
 TEST(ParseResponse, StreamWhoseFirstEventHasNoModel) {
   exchange x;

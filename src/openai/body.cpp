@@ -114,8 +114,8 @@ void blank_control_chars_in_strings(std::string& s) {
 // invalid UTF-8 scrubbed, once with control characters in strings blanked and once with a
 // truncation repaired, as simdjson rejects the whole document for each. A capture with room for
 // simdjson's padding after it (the worker leaves it: proxy/stream_capture.h) is parsed where it is;
-// copying every body first was ~2% of llmtap's CPU.
-// Returns true when fn saw the document as it was (no repair was needed).
+// copying every body first was ~2% of llmtap's CPU. Returns true when fn saw the document as it
+// was sent (no repair was needed).
 static_assert(kCapturePadding >= simdjson::SIMDJSON_PADDING);
 
 // A parser that read a large document keeps buffers of ~5x its size, and so does the copy for

@@ -1,6 +1,6 @@
 #pragma once
 // Looking into JSON text without parsing it, for tests that run on every stream event, where a
-// parse costs ten times more: "is this the usage event", "can this chunk add a fact". Keys are
+// parse costs ten times more ("is this the usage event llmtap asked for"). Keys are
 // matched as written (an escaped spelling is not found); a match counts only where a key can
 // stand, after '{' or ',', so the same word inside a string (its quotes escaped) is passed over.
 #include <functional>

@@ -122,3 +122,36 @@ test('a stream that asked for usage is relayed as is, and its request facts are 
     proxy.cleanup();
   }
 });
+
+// The rewrite's two ways in: a body without stream_options (the member goes before the closing
+// brace) and one whose stream_options lacks include_usage or says false (the top-level scan
+// completes it). Written by hand, pretty-printed, as a client other than the SDKs may send them.
+test('bodies with and without stream_options, pretty-printed: usage stored, none relayed', async () => {
+  const mock = await startMock();
+  const proxy = await startProxy(mock.url);
+  const messages = '[{"role": "user", "content": "Say \\"stream_options\\": {} please."}]';
+  const bodies = [
+    `{\n  "model": "gpt-4o-mini",\n  "messages": ${messages},\n  "stream": true\n}\n`,
+    `{\n  "model": "gpt-4o-mini",\n  "stream_options": {"include_obfuscation": false},\n  "messages": ${messages},\n  "stream": true\n}`,
+    `{"model": "gpt-4o-mini", "stream": true, "messages": ${messages}, "stream_options": {"include_usage": false}}`,
+  ];
+  try {
+    for (const body of bodies) {
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body,
+      });
+      assert.equal(res.status, 200, body);
+      const text = await res.text();
+      assert.match(text, /data: \[DONE\]/, body);
+      assert.doesNotMatch(text, /"usage":\{/, `no usage event reaches a client that did not ask: ${body}`);
+    }
+    assert.equal(await stop(proxy), 0);
+    const rows = queryStore(proxy.dataDir,
+      'select include_usage_requested, usage_source, outcome, input_tokens > 0 as counted from calls order by ts_unix_ms, id');
+    assert.deepEqual(rows, bodies.map(() => ({ include_usage_requested: 0, usage_source: 'reported', outcome: 'ok', counted: 1 })));
+  } finally {
+    await stop(proxy);
+    await stop(mock);
+    proxy.cleanup();
+  }
+});

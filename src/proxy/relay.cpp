@@ -196,10 +196,11 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
         std::string& slot = call.next_event_slot();
         // The content test runs only until the first token; after that every payload is kept
         // (events without text add nothing when usage is estimated).
-        const bool first_token_seen = call.t.first_token != 0;
-        if (!first_token_seen) {
-          assign_padded(slot, ev.data);
-          if (!openai::event_has_content(ev.event, ev.data)) return;
+        if (call.t.first_token == 0) {
+          if (!openai::event_has_content(ev.event, ev.data)) {
+            assign_padded(slot, ev.data);
+            return;
+          }
           call.t.first_token = mono_ns();
         }
         const bool had_header = !chunk_header_.empty();
@@ -207,15 +208,14 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
         std::string_view kept = compact_chunk(ev.data, chunk_header_, lead);
         // The tail slots keep a chunk compacted too when the first event starts with the same
         // fields (it gives the pipeline the model): the pipeline then parses ~100 bytes of each
-        // tail event instead of ~400, and the copy is as short.
-        if (!had_header && !chunk_header_.empty())
-          compact_tail_ = call.events[0].starts_with(chunk_header_);
-        if (first_token_seen) {
-          if (compact_tail_ && !lead.empty())
-            assign_padded(slot, lead, kept);
-          else
-            assign_padded(slot, ev.data);
-        }
+        // tail event instead of ~400, and the copy is as short. An uncompacted chunk comes back
+        // whole in `kept`, with no lead.
+        if (!had_header && !chunk_header_.empty())  // taken from this event
+          compact_tail_ = &slot == &call.events[0] || call.events[0].starts_with(chunk_header_);
+        if (compact_tail_)
+          assign_padded(slot, lead, kept);
+        else
+          assign_padded(slot, ev.data);
         append_event_capped(call.stream_content, lead, kept, limit);
       });
       if (filtering_) filter_.feed(b, filtered_);

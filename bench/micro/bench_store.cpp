@@ -15,6 +15,8 @@
 namespace llmtap::bench {
 namespace {
 
+constexpr int64_t kWrittenMs = 1'700'000'000'000;
+
 void BM_store_insert_rows(benchmark::State& state) {
   const size_t batch = static_cast<size_t>(state.range(0));
   const size_t per_insert = static_cast<size_t>(state.range(1));
@@ -41,11 +43,11 @@ void BM_store_insert_rows(benchmark::State& state) {
       sqlite3_step(begin.get());
       size_t i = 0;
       for (; i + per_insert <= rows.size(); i += per_insert) {
-        for (size_t r = 0; r < per_insert; ++r) store::bind_call(many.get(), rows[i + r], r);
+        for (size_t r = 0; r < per_insert; ++r) store::bind_call(many.get(), rows[i + r], kWrittenMs, r);
         step(many.get());
       }
       for (; i < rows.size(); ++i) {
-        store::bind_call(one.get(), rows[i]);
+        store::bind_call(one.get(), rows[i], kWrittenMs);
         step(one.get());
       }
       sqlite3_clear_bindings(one.get());

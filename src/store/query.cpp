@@ -35,6 +35,47 @@ const char* group_key_sql(report_group g) {
   return "'?'";
 }
 
+// A wall clock stepped back (NTP, a VM restored) can make a later row look written earlier; the
+// scan starts this much before `since` so that such a step does not hide calls from the report.
+constexpr int64_t kClockStepMarginMs = 10 * 60 * 1000;
+
+// The seq to start a `since` scan from. One writer appends rows, stamping each transaction with
+// its wall clock, so written_unix_ms rises with seq; a call is written after it starts, so every
+// call that started at or after `since` lies at or after the first row written at or after it.
+// Binary search over seq, one rowid lookup per probe. Rows from v1 files (NULL written time) are
+// all before the v2 rows and count as "maybe": the search then settles either at the real
+// boundary, when v2 rows already cover `since` (and v1 rows, older still, cannot qualify), or
+// among the v1 rows, which are then all read. The caller's ts_unix_ms filter still decides.
+int64_t first_seq_to_scan(sqlite3* db, int64_t since_ms) {
+  stmt_ptr range = prepare(db, "SELECT min(seq), max(seq) FROM calls");
+  if (sqlite3_step(range.get()) != SQLITE_ROW || sqlite3_column_type(range.get(), 0) == SQLITE_NULL)
+    return 0;  // empty table
+  int64_t lo = sqlite3_column_int64(range.get(), 0);
+  int64_t hi = sqlite3_column_int64(range.get(), 1) + 1;
+  const int64_t target = since_ms - kClockStepMarginMs;
+  stmt_ptr probe =
+      prepare(db, "SELECT seq, written_unix_ms FROM calls WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+  // Invariant: every row before lo was written before `target`; the first row at or after hi
+  // (if any) was not, or has no written time.
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    sqlite3_reset(probe.get());
+    sqlite3_bind_int64(probe.get(), 1, mid);
+    if (sqlite3_step(probe.get()) != SQLITE_ROW) {
+      hi = mid;
+      continue;
+    }
+    const bool before = sqlite3_column_type(probe.get(), 1) != SQLITE_NULL &&
+                        sqlite3_column_int64(probe.get(), 1) < target;
+    if (before) {
+      lo = sqlite3_column_int64(probe.get(), 0) + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
 struct accumulator {
   report_row row;
   int64_t cost_nano = 0;
@@ -87,14 +128,23 @@ int64_t nearest_rank(const std::vector<int64_t>& sorted, double p) {
 
 report_rows query_report(const std::string& db_path, report_query q) {
   db_ptr db = open_store_for_reading(db_path);
+  // The bound only narrows the scan, so it may come from an older snapshot than the scan: rows
+  // are only ever appended after it.
+  int64_t first_seq = 0;
+  if (q.since_unix_ms && user_version(db.get()) >= 2) {
+    first_seq = first_seq_to_scan(db.get(), *q.since_unix_ms);
+  }
   // One scan, aggregated here: percentiles need every duration of a group anyway, and one
   // statement reads one consistent snapshot even while the writer commits.
   const std::string sql = fmt::format(
       "SELECT {} AS k, (COALESCE(status, 0) >= 400 OR outcome <> 'ok') AS err, "
       "input_tokens, output_tokens, cost_nano_usd, duration_us FROM calls{}",
-      group_key_sql(q.by), q.since_unix_ms ? " WHERE ts_unix_ms >= ?1" : "");
+      group_key_sql(q.by), q.since_unix_ms ? " WHERE seq >= ?2 AND ts_unix_ms >= ?1" : "");
   stmt_ptr s = prepare(db.get(), sql);
-  if (q.since_unix_ms) sqlite3_bind_int64(s.get(), 1, *q.since_unix_ms);
+  if (q.since_unix_ms) {
+    sqlite3_bind_int64(s.get(), 1, *q.since_unix_ms);
+    sqlite3_bind_int64(s.get(), 2, first_seq);
+  }
 
   std::unordered_map<std::string, accumulator> groups;
   accumulator total;

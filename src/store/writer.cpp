@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
 #include "core/thread_name.h"
 #include "store/row_binding.h"
 #include "store/schema.h"
@@ -89,11 +90,13 @@ void store_writer::write_batch(const std::vector<item>& batch) {
     sqlite3_reset(s);
     return ok;
   };
+  // One reading for the transaction: written_unix_ms only has to rise with seq (query.cpp).
+  const int64_t written_ms = wall_ns() / 1'000'000;
   size_t i = 0;
   for (; i + kRowsPerInsert <= batch.size(); i += kRowsPerInsert) {
     for (size_t r = 0; r < kRowsPerInsert; ++r) {
       prefetch_ahead(batch, i + r);
-      bind_call(insert_many_.get(), *batch[i + r], r);
+      bind_call(insert_many_.get(), *batch[i + r], written_ms, r);
     }
     if (!step(insert_many_.get())) {
       unbind();
@@ -102,7 +105,7 @@ void store_writer::write_batch(const std::vector<item>& batch) {
   }
   for (; i < batch.size(); ++i) {
     prefetch_ahead(batch, i);
-    bind_call(insert_.get(), *batch[i]);
+    bind_call(insert_.get(), *batch[i], written_ms);
     if (!step(insert_.get())) {
       unbind();
       return fail();

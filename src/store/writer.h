@@ -56,7 +56,7 @@ class store_writer {
   std::chrono::milliseconds batch_wait_;
   bounded_queue<item> queue_;
   db_ptr db_;
-  static constexpr size_t kRowsPerInsert = 16;  // 16 x 55 parameters: far under SQLite's 32766
+  static constexpr size_t kRowsPerInsert = 16;  // 16 x 56 parameters: far under SQLite's 32766
   stmt_ptr insert_, insert_many_, begin_, commit_;
   std::thread thread_;
   bool started_ = false, stopped_ = false;  // touched only by the owner's start/stop

@@ -171,6 +171,60 @@ TEST_F(Query, SinceKeepsCallsAtOrAfterTheBound) {
   expect_row(none.totals, "total", 0, 0, 0, 0, std::nullopt, std::nullopt, std::nullopt);
 }
 
+// Rows put in by hand, in seq order, with the writer's clock (written_unix_ms) chosen: NULL for
+// rows from a version-1 file.
+class QueryScan : public Query {
+ protected:
+  void put(int64_t ts_ms, std::optional<int64_t> written_ms) {
+    if (!db_) db_ = open_store_for_writing(db_path());
+    exec(db_.get(),
+         fmt::format("INSERT INTO calls (id, ts_unix_ms, endpoint, request_bytes, response_bytes, "
+                     "stream, stream_requested, include_usage_requested, event_count, outcome, "
+                     "written_unix_ms) VALUES ({}, {}, 'other', 0, 0, 0, 0, 0, 0, 'ok', {})",
+                     ++id_, ts_ms, written_ms ? std::to_string(*written_ms) : "NULL")
+             .c_str());
+  }
+  int64_t since(int64_t since_ms) { return run(report_group::model, since_ms).totals.requests; }
+
+  db_ptr db_;
+  int id_ = 0;
+};
+
+TEST_F(QueryScan, SinceStartsFromTheFirstRowWrittenNearTheBound) {
+  constexpr int64_t M = 60'000;
+  for (int i = 0; i < 200; ++i) put(T - D + i * M, T - D + i * M + 1000);  // a day ago
+  // A row claiming to start after the bound yet written long before it cannot be a real call
+  // (written before it began): it is where the search skips rows, so it is not counted.
+  put(T + 5, T - H);
+  // The wall clock stepped back 5 minutes (inside the 10-minute margin): still counted.
+  put(T + 1, T - 5 * M);
+  put(T - H, T + 1000);  // a long call that started before the bound: written late, not counted
+  put(T + 2, T + 3000);
+  put(T, T + 4000);  // at the bound: counted
+  EXPECT_EQ(since(T), 3);
+  EXPECT_EQ(since(T + 2), 1);
+  EXPECT_EQ(since(T + 3), 0);
+  // Without a bound every row is read, the planted one included.
+  EXPECT_EQ(run(report_group::model).totals.requests, 205);
+  // A bound far back reaches rows the search would skip for a later bound.
+  EXPECT_EQ(since(T - D), 205);
+}
+
+TEST_F(QueryScan, RowsFromAVersion1FileAreReadWhenTheyMayQualify) {
+  put(T - 2 * D, std::nullopt);
+  put(T - D - H, std::nullopt);
+  put(T - D, T - D);
+  put(T + 4, T + 5);
+  EXPECT_EQ(since(T - D - 2 * H), 3);
+  EXPECT_EQ(since(T), 1);
+  EXPECT_EQ(since(T - 3 * D), 4);
+}
+
+TEST_F(QueryScan, AnEmptyStoreWithABound) {
+  open_store_for_writing(db_path());
+  EXPECT_EQ(since(T), 0);
+}
+
 TEST_F(Query, PercentilesAreNearestRankAndZeroCostIsPriced) {
   std::vector<spec> specs;
   for (int i = 1; i <= 20; ++i) {

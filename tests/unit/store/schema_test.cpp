@@ -17,14 +17,19 @@ class Schema : public test::temp_dir_test {};
 
 TEST_F(Schema, FreshFileGetsCurrentVersionWalAndCallsTable) {
   db_ptr db = open_store_for_writing(db_path());
-  EXPECT_EQ(current_schema_version(), 1);
+  EXPECT_EQ(current_schema_version(), 2);
   EXPECT_EQ(user_version(db.get()), current_schema_version());
   EXPECT_EQ(scalar_text(db.get(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(scalar_int(db.get(), "PRAGMA synchronous"), 1);  // NORMAL
   EXPECT_EQ(scalar_int(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'calls'"), 1);
+  // v2 dropped the ts index (report --since searches written_unix_ms instead).
   EXPECT_EQ(scalar_int(db.get(),
                        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                       "tbl_name = 'calls' AND name = 'calls_ts'"),
+                       "tbl_name = 'calls'"),
+            0);
+  EXPECT_EQ(scalar_int(db.get(),
+                       "SELECT count(*) FROM pragma_table_info('calls') WHERE name = "
+                       "'written_unix_ms'"),
             1);
   // Later components' tables come with later migrations, not now.
   EXPECT_EQ(scalar_int(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 1);
@@ -49,6 +54,26 @@ TEST_F(Schema, ReopeningIsANoOpAndKeepsRows) {
   db_ptr db = open_store_for_writing(db_path());
   EXPECT_EQ(user_version(db.get()), current_schema_version());
   EXPECT_EQ(scalar_int(db.get(), "SELECT id FROM calls"), 7);
+}
+
+TEST_F(Schema, AVersion1FileIsMigratedKeepingItsRows) {
+  std::filesystem::create_directories(dir_ / "data");
+  {
+    db_ptr v1 = test::raw_open(db_path());
+    exec(v1.get(), "PRAGMA journal_mode = WAL");
+    ASSERT_EQ(apply_migrations(v1.get(), db_path(), migrations().first(1)), 1);
+    exec(v1.get(),
+         "INSERT INTO calls (id, ts_unix_ms, endpoint, request_bytes, response_bytes, stream, "
+         "stream_requested, include_usage_requested, event_count, outcome) "
+         "VALUES (7, 1000, 'other', 0, 0, 0, 0, 0, 0, 'ok')");
+  }
+  // Reading does not migrate: a v1 file still reads as v1.
+  EXPECT_EQ(user_version(open_store_for_reading(db_path()).get()), 1);
+  db_ptr db = open_store_for_writing(db_path());
+  EXPECT_EQ(user_version(db.get()), 2);
+  EXPECT_EQ(scalar_int(db.get(), "SELECT id FROM calls"), 7);
+  EXPECT_EQ(scalar_int(db.get(), "SELECT written_unix_ms FROM calls"), std::nullopt);
+  EXPECT_EQ(scalar_int(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'calls_ts'"), 0);
 }
 
 TEST_F(Schema, NewerFileIsRefusedForWritingAndReading) {

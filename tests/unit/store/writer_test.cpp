@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/clock.h"
 #include "store/schema.h"
 #include "test_util.h"
 
@@ -196,11 +197,13 @@ TEST_F(Writer, EveryFieldRoundTrips) {
   e->processing_ms = 321;
   e->limits = {10000, 2000000, 9999, 1999000, 6, 360000};
   e->usage = {100, 20, 120, 64, 8, 3, 4, usage_source::estimated};
+  const int64_t before_ms = wall_ns() / 1'000'000;
   {
     store_writer w(db_path());
     w.start();
     w.offer(e);
   }
+  const int64_t after_ms = wall_ns() / 1'000'000;
   db_ptr db = reader();
   auto i = [&](const char* col) {
     return scalar_int(db.get(), fmt::format("SELECT {} FROM calls", col));
@@ -254,6 +257,9 @@ TEST_F(Writer, EveryFieldRoundTrips) {
   EXPECT_EQ(i("audio_output_tokens"), 4);
   EXPECT_EQ(s("usage_source"), "estimated");
   EXPECT_EQ(i("cost_nano_usd"), std::nullopt);
+  // The writer's clock at the transaction, not the call's start (query.cpp searches on it).
+  EXPECT_GE(i("written_unix_ms").value_or(0), before_ms);
+  EXPECT_LE(i("written_unix_ms").value_or(0), after_ms);
 }
 
 TEST_F(Writer, TimingsAreMicrosecondsSinceAccepted) {
@@ -304,6 +310,25 @@ TEST_F(Writer, AFailedBatchIsCountedAndTheThreadCarriesOn) {
   EXPECT_EQ(scalar_text(other.get(),
                         "SELECT group_concat(id, ',') FROM (SELECT id FROM calls ORDER BY id)"),
             "1,3");
+}
+
+TEST_F(Writer, ARowFailingMidInsertLosesItsWholeBatchAndNoMore) {
+  {
+    db_ptr db = open_store_for_writing(db_path());
+    exec(db.get(),
+         "CREATE TRIGGER refuse_13 BEFORE INSERT ON calls WHEN NEW.id = 13 "
+         "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  }
+  store_writer w(db_path(), 100, 20);  // not started: one batch of 20 on stop, then one of 5
+  for (uint64_t id = 1; id <= 25; ++id) ASSERT_TRUE(w.offer(make_call(id, 1000, 1)));
+  w.stop();
+  // Row 13 sits in the middle of a multi-row INSERT: rows 1-12 of its statement and batch are
+  // rolled back with it, not committed; the next batch (21-25) is written.
+  EXPECT_EQ(w.errors(), 1u);
+  EXPECT_EQ(w.failed_rows(), 20u);
+  EXPECT_EQ(w.written(), 5u);
+  db_ptr db = reader();
+  EXPECT_EQ(scalar_text(db.get(), "SELECT group_concat(id, ',') FROM calls"), "21,22,23,24,25");
 }
 
 TEST_F(Writer, UnusablePathFailsAtConstruction) {

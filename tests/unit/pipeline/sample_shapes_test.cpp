@@ -149,6 +149,20 @@ TEST(sample_shapes, streamed_chat_skips_what_is_not_json_and_keeps_a_new_role) {
   EXPECT_EQ(out, R"([{"finish_reason":null,"index":0,"message":{"content":"ac","role":"tool"}}])");
 }
 
+// Invalid UTF-8 in one chunk is mended (U+FFFD) in that chunk; the others are read as they are.
+TEST(sample_shapes, streamed_chat_mends_invalid_utf8_in_one_chunk) {
+  auto [in, out] =
+      sample(stream_call(endpoint::chat_completions, R"({"messages":[]})",
+                         {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"a"}}]})",
+                          "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\xff\"}}]}",
+                          R"({"choices":[{"index":0,"delta":{"content":"c"},"finish_reason":"stop"}]})",
+                          "[DONE]"}));
+  EXPECT_EQ(out,
+            "[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"content\":\"a"
+            "b\xEF\xBF\xBD"
+            "c\",\"role\":\"assistant\"}}]");
+}
+
 TEST(sample_shapes, streamed_responses_without_a_terminal_event) {
   auto [in, out] = sample(stream_call(endpoint::responses, R"({"input":"hi"})",
                                       {R"({"type":"response.created","response":{"output":[]}})",

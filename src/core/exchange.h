@@ -5,6 +5,7 @@
 // captured bytes, and the store and sinks read it. Move-only by convention: it owns buffers.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace llmtap {
@@ -142,6 +143,15 @@ struct exchange {
   // stream: [0] = first event, then a ring. A ring event that starts with the same fields as
   // the first one (id, object, model...) is kept compacted, as {"choices":...} (compact_chunk).
   std::array<std::string, kTailEvents + 1> events;
+  // Where each slot's event is: its string above, or (in_content) a range of stream_content's
+  // bytes. After the first token nearly every event is appended to stream_content exactly as
+  // its slot would hold it, so the worker keeps one copy, not two.
+  struct event_place {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+    bool in_content = false;
+  };
+  std::array<event_place, kTailEvents + 1> event_places;
   // stream: the data of every event from the first one with content on, each followed by
   // kRecordSeparator (capped); what usage is estimated from when no usage is reported, and what
   // a sample's completion is rebuilt from. Chunks whose fields before "choices" repeat the first
@@ -175,18 +185,44 @@ struct exchange {
   std::string sample_output;  // JSON array: choices (message/text, finish_reason) or output items
 
   // The ring of tail events: slot 0 holds the first event, slots 1..kTailEvents the most recent.
+  // The slot returned is the event's own string; place_last_event_in_content can then say that
+  // the event's bytes are already in stream_content instead.
   std::string& next_event_slot() {
     size_t slot = event_count == 0 ? 0 : 1 + (event_count - 1) % kTailEvents;
     ++event_count;
+    event_places[slot].in_content = false;
     return events[slot];
   }
-  // The i-th most recent event (0 = last); nullptr when there are fewer.
-  const std::string* recent_event(size_t i) const {
-    if (i >= event_count) return nullptr;
+  // The last event's bytes are stream_content.bytes[offset, offset + size): its slot's string is
+  // not used. Not for the first event (slot 0), which other readers take from events[0]:
+  // False (nothing changed) for the first event.
+  bool place_last_event_in_content(size_t offset, size_t size) {
+    if (event_count < 2) return false;
+    event_place& p = event_places[1 + (event_count - 2) % kTailEvents];
+    p.offset = static_cast<uint32_t>(offset);
+    p.size = static_cast<uint32_t>(size);
+    p.in_content = true;
+    return true;
+  }
+  // A tail event's bytes, and how many bytes from their start may be read (the JSON parser reads
+  // up to kCapturePadding past the end, and parses in place only when it may).
+  struct event_view {
+    std::string_view bytes;
+    size_t readable = 0;
+    bool first = false;  // events[0]
+  };
+  // The i-th most recent event (0 = last); nullopt when there are fewer.
+  std::optional<event_view> recent_event(size_t i) const {
+    if (i >= event_count) return std::nullopt;
     uint32_t n = event_count - 1 - static_cast<uint32_t>(i);  // index in arrival order
-    if (n == 0) return &events[0];
-    if (event_count - 1 - n >= kTailEvents) return nullptr;  // fell out of the ring
-    return &events[1 + (n - 1) % kTailEvents];
+    if (n == 0) return event_view{events[0], events[0].capacity(), true};
+    if (event_count - 1 - n >= kTailEvents) return std::nullopt;  // fell out of the ring
+    const size_t slot = 1 + (n - 1) % kTailEvents;
+    const event_place& p = event_places[slot];
+    if (!p.in_content) return event_view{events[slot], events[slot].capacity(), false};
+    const std::string& all = stream_content.bytes;
+    return event_view{std::string_view(all).substr(p.offset, p.size), all.capacity() - p.offset,
+                      false};
   }
 };
 

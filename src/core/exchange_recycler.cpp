@@ -30,7 +30,7 @@ void clear_buffer(std::string& s, size_t keep_bytes) {
 // Every member is reset below, one by one (building a default exchange and assigning it cost
 // ~2,000 instructions a call). A new member changes the size: reset it here, then update the
 // number.
-static_assert(sizeof(void*) != 8 || sizeof(exchange) == 1304,
+static_assert(sizeof(void*) != 8 || sizeof(exchange) == 1368,
               "exchange changed: update clear_keeping_buffers");
 
 // A recycled exchange was last touched by another thread, and the worker is about to write it:
@@ -93,6 +93,7 @@ void clear_keeping_buffers(exchange& x, size_t keep_bytes) {
   x.response_body.truncated = defaults.response_body.truncated;
   x.stream_content.truncated = defaults.stream_content.truncated;
   x.event_count = defaults.event_count;
+  x.event_places = defaults.event_places;
   x.result = defaults.result;
   x.trace = defaults.trace;
   x.stream_requested = defaults.stream_requested;

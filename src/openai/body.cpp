@@ -128,17 +128,18 @@ void release_large_buffers() {
   if (t_buf.capacity() > kKeepParserCapacity) std::string().swap(t_buf);
 }
 
+// `readable`: how many bytes from bytes.data() may be read (a string's capacity, or the rest of
+// a larger buffer). With the parser's padding among them the document is parsed in place.
 template <class Fn>
-bool with_root_object(const std::string& bytes, Fn&& fn) {
+bool with_root_object(std::string_view bytes, size_t readable, Fn&& fn) {
   struct release_after {
     ~release_after() { release_large_buffers(); }
   } release;
-  if (bytes.capacity() >= bytes.size() + simdjson::SIMDJSON_PADDING) {
+  if (readable >= bytes.size() + simdjson::SIMDJSON_PADDING) {
     od::document doc;
     od::object root;
-    auto err =
-        t_parser.iterate(simdjson::padded_string_view(bytes.data(), bytes.size(), bytes.capacity()))
-            .get(doc);
+    auto err = t_parser.iterate(simdjson::padded_string_view(bytes.data(), bytes.size(), readable))
+                   .get(doc);
     if (!err) err = doc.get_object().get(root);
     if (!err) {
       fn(root);
@@ -176,6 +177,11 @@ bool with_root_object(const std::string& bytes, Fn&& fn) {
     }
   }
   return false;
+}
+
+template <class Fn>
+bool with_root_object(const std::string& bytes, Fn&& fn) {
+  return with_root_object(std::string_view(bytes), bytes.capacity(), std::forward<Fn>(fn));
 }
 
 bool is_type(od::value& v, od::json_type want) {
@@ -407,15 +413,15 @@ void parse_response(exchange& x) {
     return;
   }
   if (x.event_count == 0) return;
-  auto one = [&](const std::string& data) {
+  auto one = [&](std::string_view data, size_t readable) {
     if (data.empty() || data.starts_with("[DONE]")) return;
-    walk_bytes(data, x);
+    with_root_object(data, readable, [&](od::object& root) { walk(root, x, false); });
   };
-  one(x.events[0]);
+  one(x.events[0], x.events[0].capacity());
   // Oldest kept tail event first, so the newest facts win.
   for (size_t i = kTailEvents + 1; i-- > 0;) {
-    const std::string* e = x.recent_event(i);
-    if (e != nullptr && e != &x.events[0]) one(*e);
+    const auto e = x.recent_event(i);
+    if (e && !e->first) one(e->bytes, e->readable);
   }
 }
 

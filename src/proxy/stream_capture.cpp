@@ -27,15 +27,21 @@ void assign_padded(std::string& s, std::string_view lead, std::string_view bytes
   s.append(lead).append(bytes);
 }
 
-void append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap) {
-  if (c.truncated) return;
+size_t append_event_capped(capture& c, std::string_view lead, std::string_view payload,
+                           size_t cap) {
+  if (c.truncated) return kNotKept;
   if (c.bytes.capacity() < kStreamCaptureStart) c.bytes.reserve(std::min(cap, kStreamCaptureStart));
   size_t room = cap > c.bytes.size() ? cap - c.bytes.size() : 0;
-  if (lead.size() + payload.size() + 1 > room) {
+  const size_t n = lead.size() + payload.size();
+  if (n + 1 > room) {
     c.truncated = true;
-    return;
+    return kNotKept;
   }
+  // The padding after it lets the pipeline parse the last record in place (a tail event).
+  keep_padding(c.bytes, n + 1);
+  const size_t at = c.bytes.size();
   c.bytes.append(lead).append(payload).push_back(kRecordSeparator);
+  return at;
 }
 
 std::string_view compact_chunk(std::string_view payload, std::string& header,

@@ -24,8 +24,10 @@ void assign_padded(std::string& s, std::string_view bytes);
 void assign_padded(std::string& s, std::string_view lead, std::string_view bytes);
 
 // One SSE payload, preceded by `lead`, and its kRecordSeparator, if all of it fits under `cap`;
-// otherwise nothing more is kept and the capture is marked truncated.
-void append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap);
+// returns where the record starts in c.bytes. Otherwise nothing more is kept, the capture is
+// marked truncated, and the return is kNotKept.
+inline constexpr size_t kNotKept = static_cast<size_t>(-1);
+size_t append_event_capped(capture& c, std::string_view lead, std::string_view payload, size_t cap);
 
 // Chat and completion chunks repeat the same fields before "choices" in every event (id, object,
 // created, model, service_tier, system_fingerprint: ~60% of a one-token chunk). The first payload

@@ -167,6 +167,40 @@ TEST(ParseResponse, ChatStreamWithoutUsageChunk) {
   EXPECT_EQ(x.usage.input_tokens, -1);
 }
 
+// Tail events the worker left in stream_content (exchange::place_last_event_in_content) are read
+// from there: in place when the buffer has the parser's padding after them, from a copy when not.
+TEST(ParseResponse, TailEventsKeptInStreamContent) {
+  for (bool roomy : {true, false}) {
+    SCOPED_TRACE(roomy ? "padded" : "tight");
+    exchange x;
+    x.stream = true;
+    x.next_event_slot() =
+        R"({"model":"gpt-4o-2024-08-06","choices":[{"delta":{"role":"assistant"}}]})";
+    const std::string records[] = {
+        R"({"choices":[{"delta":{"content":"x"}}]})",
+        R"({"choices":[{"delta":{},"finish_reason":"length"}]})",
+        R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}})"};
+    std::string all;
+    for (const auto& r : records) all += r + kRecordSeparator;
+    x.stream_content.bytes.reserve(roomy ? all.size() + 128 : all.size());
+    x.stream_content.bytes = all;
+    if (!roomy) x.stream_content.bytes.shrink_to_fit();
+    size_t at = 0;
+    for (const auto& r : records) {
+      x.next_event_slot() = "{}";  // what the slot's own string holds must not be read
+      ASSERT_TRUE(x.place_last_event_in_content(at, r.size()));
+      at += r.size() + 1;
+    }
+    x.next_event_slot() = "[DONE]";
+    parse_response(x);
+    EXPECT_EQ(x.model_served, "gpt-4o-2024-08-06");
+    EXPECT_EQ(x.finish_reason, "length");
+    EXPECT_EQ(x.usage.input_tokens, 3);
+    EXPECT_EQ(x.usage.output_tokens, 5);
+    EXPECT_EQ(x.usage.total_tokens, 8);
+  }
+}
+
 TEST(ParseResponse, LongStreamUsesFirstAndTail) {
   exchange x;
   x.stream = true;

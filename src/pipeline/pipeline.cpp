@@ -80,6 +80,8 @@ void pipeline::run() {
   std::vector<std::unique_ptr<exchange>> batch;
   batch.reserve(256);
   while (in_.pop_batch(batch, 256, kMaxWait)) {
+    const pricing::pricing::in_force prices =
+        o_.prices ? o_.prices->tables() : pricing::pricing::in_force{};
     for (size_t i = 0; i < batch.size(); ++i) {
       auto& x = batch[i];
       prefetch_ahead(batch, i);
@@ -94,7 +96,7 @@ void pipeline::run() {
       assign_trace(*x);
       sampler_.apply(*x);
       // The prices in force when the call arrived, even if a reload swapped them since.
-      auto table = o_.prices ? o_.prices->snapshot_at(x->t.accepted) : nullptr;
+      const pricing::price_table* table = prices.at(x->t.accepted);
       if (table && !pricing::price_exchange(*table, *x).priced && x->status < 400)
         unpriced_.fetch_add(1, std::memory_order_relaxed);
       ratelimits_.update(*x);

@@ -10,15 +10,18 @@ void keep_known(int64_t& slot, int64_t v) {
 
 void ratelimit_state::update(const exchange& x) {
   const auto& l = x.limits;
-  if (l.limit_requests < 0 && l.limit_tokens < 0 && l.remaining_requests < 0 && l.remaining_tokens < 0)
+  if (l.limit_requests < 0 && l.limit_tokens < 0 && l.remaining_requests < 0 &&
+      l.remaining_tokens < 0)
     return;
   int64_t now_ms = (x.wall_start_unix_ns + (x.t.first_byte - x.t.accepted)) / 1'000'000;
-  ratelimit_key k{x.upstream, x.key_hash, x.model_served.empty() ? x.model_requested : x.model_served};
+  const ratelimit_key_view k{x.upstream, x.key_hash,
+                             x.model_served.empty() ? x.model_requested : x.model_served};
   std::lock_guard lock(mu_);
   auto it = entries_.find(k);
   if (it == entries_.end()) {
     if (entries_.size() >= kMaxEntries) return;
-    it = entries_.emplace(k, ratelimit_entry{k}).first;
+    ratelimit_key owned{std::string(k.upstream), std::string(k.key_hash), std::string(k.model)};
+    it = entries_.emplace(owned, ratelimit_entry{owned}).first;
   }
   auto& e = it->second;
   e.key_label = x.key_label;

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -17,6 +18,28 @@ namespace llmtap::pipeline {
 struct ratelimit_key {
   std::string upstream, key_hash, model;
   auto operator<=>(const ratelimit_key&) const = default;
+};
+
+// Orders keys as ratelimit_key's own <=> does, and lets a call's fields be looked up as views:
+// building an owning key per call cost two allocations (model names and key hashes are longer
+// than the short-string buffer).
+struct ratelimit_key_view {
+  std::string_view upstream, key_hash, model;
+};
+struct ratelimit_key_order {
+  using is_transparent = void;
+  static std::tuple<std::string_view, std::string_view, std::string_view> tie(
+      const ratelimit_key& k) {
+    return {k.upstream, k.key_hash, k.model};
+  }
+  static std::tuple<std::string_view, std::string_view, std::string_view> tie(
+      const ratelimit_key_view& k) {
+    return {k.upstream, k.key_hash, k.model};
+  }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return tie(a) < tie(b);
+  }
 };
 
 struct ratelimit_entry {
@@ -36,7 +59,7 @@ class ratelimit_state {
 
  private:
   mutable std::mutex mu_;
-  std::map<ratelimit_key, ratelimit_entry> entries_;
+  std::map<ratelimit_key, ratelimit_entry, ratelimit_key_order> entries_;
   static constexpr size_t kMaxEntries = 10'000;  // bounded: keys x models cannot grow forever
 };
 

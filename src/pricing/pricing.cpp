@@ -30,6 +30,11 @@ std::shared_ptr<const price_table> pricing::snapshot_at(int64_t mono_ns) const {
   return mono_ns < current_since_ns_ && previous_ ? previous_ : current_;
 }
 
+pricing::in_force pricing::tables() const {
+  std::lock_guard lock(mu_);
+  return {previous_, current_, current_since_ns_};
+}
+
 bool pricing::reload(std::string* error) {
   std::lock_guard one_at_a_time(reload_mu_);
   load_result t = load_table(options_);  // file I/O and parsing outside mu_

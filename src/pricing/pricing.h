@@ -37,6 +37,18 @@ class pricing {
   // after the swap. One table of history is kept; a call from before two reloads gets the older.
   std::shared_ptr<const price_table> snapshot_at(int64_t mono_ns) const;
 
+  // The same choice for many calls with one lock: the pipeline takes this once per batch. Every
+  // call in a batch arrived before the batch was taken, so a reload after that came in force
+  // after all of them, and what `in_force` says for them stays right.
+  struct in_force {
+    std::shared_ptr<const price_table> previous, current;
+    int64_t current_since_ns = 0;
+    const price_table* at(int64_t mono_ns) const {
+      return mono_ns < current_since_ns && previous ? previous.get() : current.get();
+    }
+  };
+  in_force tables() const;
+
   // Re-reads the same files. On success the new table replaces the current one and true is
   // returned; on failure the current table stays and *error (if given) says why.
   bool reload(std::string* error = nullptr);

@@ -204,6 +204,15 @@ TEST_F(files, snapshot_at_gives_the_table_in_force_when_a_call_arrived) {
   const int64_t arrived_after = mono_ns();
   EXPECT_EQ(nano(*pr.value->snapshot_at(arrived_before), "gpt-4o", in_out(1'000, 0)), 2'500'000);
   EXPECT_EQ(nano(*pr.value->snapshot_at(arrived_after), "gpt-4o", in_out(1'000, 0)), 3'500'000);
+  // The pipeline's once-a-batch form picks the same tables.
+  const pricing::in_force both = pr.value->tables();
+  EXPECT_EQ(both.at(arrived_before), pr.value->snapshot_at(arrived_before).get());
+  EXPECT_EQ(both.at(arrived_after), pr.value->snapshot_at(arrived_after).get());
+  EXPECT_NE(both.at(arrived_before), both.at(arrived_after));
+  // A reload after the batch was taken changes nothing for it (its calls all arrived before).
+  ASSERT_TRUE(pr.value->reload());
+  EXPECT_EQ(nano(*both.at(arrived_after), "gpt-4o", in_out(1'000, 0)), 3'500'000);
+  EXPECT_EQ(pricing::in_force{}.at(arrived_after), nullptr);  // no price table configured
 }
 
 TEST_F(files, snapshots_survive_concurrent_reloads) {

@@ -104,13 +104,14 @@ net::awaitable<session::read_status> session::read_request(exchange& x) {
     } else {
       down_wait(s_.idle_timeout);
     }
-    if (waiting_for_next && served_ > 0) {
+    if (waiting_for_next && served_ > 0 && w_.sessions.size() > 1) {
       // A kept-alive client sends its next request only once it has the response, which went
       // out a moment ago: a read now nearly always found nothing (a recv returning EAGAIN, then
       // a trip through the reactor). The worker serves its other connections first and reads
       // after, by when the request has usually arrived (bench/README.md, "Session 9": 1.8 ->
-      // 0.8 empty reads a call and 1.57x -> 1.48x nginx's CPU at 64 connections). A stop that
-      // came meanwhile found no read to cancel: it is looked at again.
+      // 0.8 empty reads a call and 1.57x -> 1.48x nginx's CPU at 64 connections). Alone on the
+      // worker there is nothing to serve first. A stop that came meanwhile found no read to
+      // cancel: it is looked at again.
       co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
       if (w_.stopping) co_return read_status::closed;
     }

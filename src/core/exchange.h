@@ -194,10 +194,10 @@ struct exchange {
     return events[slot];
   }
   // The last event's bytes are stream_content.bytes[offset, offset + size): its slot's string is
-  // not used. Not for the first event (slot 0), which other readers take from events[0]:
-  // False (nothing changed) for the first event.
+  // not used. Returns false and changes nothing for the first event (slot 0, which other readers
+  // take from events[0]) and for a range past 4 GB.
   bool place_last_event_in_content(size_t offset, size_t size) {
-    if (event_count < 2) return false;
+    if (event_count < 2 || size > UINT32_MAX || offset > UINT32_MAX - size) return false;
     event_place& p = event_places[1 + (event_count - 2) % kTailEvents];
     p.offset = static_cast<uint32_t>(offset);
     p.size = static_cast<uint32_t>(size);

@@ -46,6 +46,10 @@ TEST(ExchangeEvents, SlotsCanPointIntoStreamContent) {
   EXPECT_EQ(x.recent_event(3)->bytes, "s3");
   EXPECT_FALSE(x.recent_event(4));
   EXPECT_EQ(x.recent_event(6)->bytes, "first");
+  // Offsets are 32-bit: a range past 4 GB is refused, and the slot keeps what it had.
+  EXPECT_FALSE(x.place_last_event_in_content(UINT32_MAX, 2));
+  EXPECT_FALSE(x.place_last_event_in_content(0, size_t{UINT32_MAX} + 1));
+  EXPECT_EQ(x.recent_event(0)->bytes, "c6");
   // What may be read from an event in stream_content runs to the end of that buffer.
   EXPECT_EQ(x.recent_event(0)->readable, x.stream_content.bytes.capacity() - 6);
   // A slot reused by a copied event forgets the place it had.

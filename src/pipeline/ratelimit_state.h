@@ -28,12 +28,8 @@ struct ratelimit_key_view {
 };
 struct ratelimit_key_order {
   using is_transparent = void;
-  static std::tuple<std::string_view, std::string_view, std::string_view> tie(
-      const ratelimit_key& k) {
-    return {k.upstream, k.key_hash, k.model};
-  }
-  static std::tuple<std::string_view, std::string_view, std::string_view> tie(
-      const ratelimit_key_view& k) {
+  template <class K>  // ratelimit_key or ratelimit_key_view
+  static std::tuple<std::string_view, std::string_view, std::string_view> tie(const K& k) {
     return {k.upstream, k.key_hash, k.model};
   }
   template <class A, class B>

@@ -212,14 +212,15 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
         // whole in `kept`, with no lead.
         if (!had_header && !chunk_header_.empty())  // taken from this event
           compact_tail_ = &slot == &call.events[0] || call.events[0].starts_with(chunk_header_);
-        // The record appended to stream_content is the slot's bytes when the slot keeps the
-        // chunk compacted, or the chunk was not compacted: then the slot points there.
+        // The slot's bytes are the record appended to stream_content (lead + kept) when the slot
+        // keeps the chunk compacted or the chunk was not compacted (no lead: kept is all of
+        // it); then the slot points there instead of holding a copy.
         const size_t at = append_event_capped(call.stream_content, lead, kept, limit);
-        const bool same = compact_tail_ || (lead.empty() && kept.size() == ev.data.size());
-        if (same && at != kNotKept &&
+        const bool slot_is_record = compact_tail_ || lead.empty();
+        if (slot_is_record && at != kNotKept &&
             call.place_last_event_in_content(at, lead.size() + kept.size()))
           return;
-        if (compact_tail_)
+        if (slot_is_record)
           assign_padded(slot, lead, kept);
         else
           assign_padded(slot, ev.data);

@@ -86,10 +86,6 @@ net::awaitable<bool> session::proxy_call(exchange& x) {
 net::awaitable<session::head_status> session::read_response_head(exchange& x, size_t& ufilled,
                                                                  size_t& head_end) {
   auto& rs = new_response_observer();
-  rs.header_limit(kMaxUpstreamHead);
-  rs.body_limit(boost::none);
-  rs.eager(false);
-  if (rq_->method == "HEAD") rs.skip(true);
   ufilled = 0;
   size_t parsed = 0;
   bool need_read = true;
@@ -123,7 +119,7 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
     }
     need_read = true;
     beast::error_code pec;
-    parsed += rs.put(net::buffer(ubuf_.data() + parsed, ufilled - parsed), pec);
+    parsed += rs.put(ubuf_.data() + parsed, ufilled - parsed, pec);
     if (pec == beast::http::error::need_more) pec = {};
     if (pec) {
       up_.reset();
@@ -142,10 +138,6 @@ net::awaitable<session::head_status> session::read_response_head(exchange& x, si
       ufilled -= parsed;
       parsed = 0;
       new_response_observer();
-      rs_->header_limit(kMaxUpstreamHead);
-      rs_->body_limit(boost::none);
-      rs_->eager(false);
-      if (rq_->method == "HEAD") rs_->skip(true);
       need_read = ufilled == 0;
       continue;
     }
@@ -169,9 +161,9 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
       .append(rs.reason)
       .append("\r\n");
   for (const auto& f : rs.fields) {
-    if (is_hop_by_hop(f.known, f.name)) continue;
-    if (filter && (f.known == beast::http::field::content_length ||
-                   f.known == beast::http::field::transfer_encoding))
+    if (is_hop_by_hop(f.known)) continue;
+    if (filter &&
+        (f.known == field_name::content_length || f.known == field_name::transfer_encoding))
       continue;
     append_header_line(head_out_, f.name, f.value);
   }
@@ -325,7 +317,7 @@ net::awaitable<bool> session::relay_filtered(exchange& x, size_t ufilled, size_t
 bool session::observe_body(exchange& x, size_t n, size_t from) {
   auto& rs = *rs_;
   beast::error_code ec;
-  consumed_ = n == 0 ? 0 : rs.put(net::buffer(ubuf_.data() + from, n), ec);
+  consumed_ = n == 0 ? 0 : rs.put(ubuf_.data() + from, n, ec);
   if (ec == beast::http::error::need_more) ec = {};
   if (ec || n - consumed_ > kMaxChunkHeader) {
     x.result = outcome::upstream_disconnected;
@@ -387,10 +379,10 @@ bool session::client_gone(exchange& x, const beast::error_code& ec) {
 }
 
 void session::observe_response_field(exchange& x, const header_field& f) {
-  using F = beast::http::field;
+  using F = field_name;
   if (f.known == F::content_type) {
-    x.stream = istarts_with(f.value, "text/event-stream");
-  } else if (f.known == F::unknown) {
+    x.stream = openai::istarts_with(f.value, "text/event-stream");
+  } else if (f.known == F::other) {
     if (openai::apply_rate_limit_header(x.limits, f.name, f.value)) return;
     if (name_is(f.name, "x-request-id"))
       x.request_id.assign(f.value);

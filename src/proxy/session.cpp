@@ -61,7 +61,7 @@ net::awaitable<session::read_status> session::read_request(exchange& x) {
   for (;;) {
     if (filled_ > parsed) {
       beast::error_code ec;
-      size_t n = rq.put(net::buffer(dbuf_.data() + parsed, filled_ - parsed), ec);
+      size_t n = rq.put(dbuf_.data() + parsed, filled_ - parsed, ec);
       parsed += n;
       if (head_end_ == 0 && rq.is_header_done()) {
         head_end_ = parsed;
@@ -175,9 +175,7 @@ net::awaitable<session::read_status> session::reject_request(exchange& x, beast:
     co_await answer_error(x, kBodyTooLarge,
                           fmt::format("request body exceeds {} bytes", s_.max_body_bytes),
                           outcome::rejected, true);
-  } else if (rq.framing == framing_error::content_length_with_transfer_encoding ||
-             (ec == beast::http::error::bad_transfer_encoding && rq.has_content_length())) {
-    // (Beast itself refuses Transfer-Encoding after Content-Length, before our check runs.)
+  } else if (rq.framing == framing_error::content_length_with_transfer_encoding) {
     co_await answer_error(x, kBadRequest, "request has both Content-Length and Transfer-Encoding",
                           outcome::rejected, true);
   } else if (rq.framing == framing_error::bad_transfer_encoding) {
@@ -270,7 +268,7 @@ net::awaitable<int> session::route(exchange& x) {
   std::string_view authorization, api_key;
   trace_header_reader trace;
   for (const auto& f : rq.fields) {
-    using F = beast::http::field;
+    using F = field_name;
     switch (f.known) {
       case F::host:
       case F::expect:           // answered by us
@@ -289,7 +287,7 @@ net::awaitable<int> session::route(exchange& x) {
       case F::content_type:
         x.request_content_type.assign(f.value);
         break;
-      case F::unknown:
+      case F::other:
         if (name_starts_with(f.name, "x-llmtap-")) {
           apply_llmtap_header(x, f.name.substr(9), f.value);
           continue;
@@ -308,7 +306,7 @@ net::awaitable<int> session::route(exchange& x) {
         }
         break;
       default:
-        if (is_hop_by_hop(f.known, f.name)) continue;
+        if (is_hop_by_hop(f.known)) continue;
         break;
     }
     append_header_line(head_out_, f.name, f.value);

@@ -124,8 +124,13 @@ class session {
     // (32 entries, cleared by the observer: room for a typical head from the start)
     return rq_.emplace(rq_ ? std::move(rq_->fields) : std::vector<header_field>(32));
   }
+  // (Set up to stop after the head, and to expect no body for a HEAD request.)
   response_observer& new_response_observer() {
-    return rs_.emplace(rs_ ? std::move(rs_->fields) : std::vector<header_field>(32));
+    auto& rs = rs_.emplace(rs_ ? std::move(rs_->fields) : std::vector<header_field>(32));
+    rs.header_limit(kMaxUpstreamHead);
+    rs.eager(false);
+    rs.skip(rq_->method == "HEAD");
+    return rs;
   }
 
   // The deadline of the next wait on each side (worker.h: io_deadline, checked by the sweep),

@@ -142,6 +142,17 @@ void parse_field_line(const char*& p, const char* end, header_field& f, error_co
   p = next;
 }
 
+// #token (RFC 9110 §5.6.1): tokens separated by commas and OWS; empty elements allowed.
+bool valid_token_list(std::string_view list) {
+  for (size_t i = 0; i < list.size();) {
+    while (i < list.size() && is_ows(list[i])) ++i;
+    while (i < list.size() && is_token(list[i])) ++i;
+    while (i < list.size() && is_ows(list[i])) ++i;
+    if (i < list.size() && list[i++] != ',') return false;
+  }
+  return true;
+}
+
 // Whether a comma-separated list holds `token` (case-insensitive), e.g. Connection: close.
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
@@ -156,12 +167,14 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
-// The last item of a comma-separated list, trimmed.
-std::string_view last_item(std::string_view list) {
+// The last coding of a Transfer-Encoding list, trimmed, without its parameters (as Beast).
+std::string_view last_coding(std::string_view list) {
   while (!list.empty() && (is_ows(list.back()) || list.back() == ',')) list.remove_suffix(1);
   const size_t comma = list.rfind(',');
   std::string_view item = comma == std::string_view::npos ? list : list.substr(comma + 1);
+  item = item.substr(0, item.find(';'));
   while (!item.empty() && is_ows(item.front())) item.remove_prefix(1);
+  while (!item.empty() && is_ows(item.back())) item.remove_suffix(1);
   return item;
 }
 
@@ -198,7 +211,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// chunk-ext (RFC 9112 §7.1.1): *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
+// chunk-ext (RFC 9112 §7.1.1): *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ),
+// nothing after the last (as Beast).
 bool valid_chunk_extensions(std::string_view s) {
   size_t i = 0;
   auto bws = [&] {
@@ -210,9 +224,9 @@ bool valid_chunk_extensions(std::string_view s) {
     return i > from;
   };
   for (;;) {
-    bws();
     if (i == s.size()) return true;
-    if (s[i++] != ';') return false;
+    bws();
+    if (i == s.size() || s[i++] != ';') return false;
     bws();
     if (!token()) return false;
     bws();
@@ -487,11 +501,15 @@ void http1_parser::on_field(const header_field& f, error_code& ec) {
         ec = http_error::bad_transfer_encoding;  // chunked must be the last coding applied
       } else {
         transfer_encoding_ = true;
-        chunked_ = name_is(last_item(f.value), "chunked");
+        chunked_ = name_is(last_coding(f.value), "chunked");
       }
       break;
     case field_name::connection:
     case field_name::proxy_connection:
+      if (!valid_token_list(f.value)) {
+        ec = http_error::bad_value;
+        break;
+      }
       if (has_token(f.value, "close")) connection_close = true;
       if (has_token(f.value, "keep-alive")) connection_keep_alive = true;
       break;

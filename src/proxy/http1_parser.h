@@ -10,10 +10,14 @@
 // the proxy acts on are told apart. Errors are Beast's http::error codes, so the messages a
 // client or the store sees ("bad field", "bad value", ...) are the same as before.
 //
-// Stricter than Beast where RFC 9112 lets a proxy be: obs-fold (a field line continued on the
-// next) is refused (§5.2), as are a Content-Length and a Transfer-Encoding in the same message
-// (§6.1), and in requests a Transfer-Encoding that does not end in chunked or comes with
-// HTTP/1.0 (§6.3): the request smuggling defences.
+// Refused, as the old observer did: a Content-Length and a Transfer-Encoding in the same message
+// (RFC 9112 §6.1), and in requests a Transfer-Encoding that does not end in chunked or comes
+// with HTTP/1.0 (§6.3): the request smuggling defences. Stricter than Beast where the RFC lets a
+// proxy be: obs-fold (a field line continued on the next, §5.2), a control byte or bare LF in
+// a chunk line, and a Transfer-Encoding that is not a clean list of codings is not taken as
+// chunked. One leniency: a status line without a reason phrase ("HTTP/1.1 204\r\n"). A test
+// mutates valid messages at random and checks that both parsers agree on everything else
+// (http1_parser_differential_test.cpp).
 #include <boost/beast/http/error.hpp>
 #include <cstdint>
 #include <functional>

@@ -247,6 +247,7 @@ TEST(Http1Parser, MalformedChunksAreRefused) {
   EXPECT_EQ(error_of(false, head + "3;\r\nabc\r\n0\r\n\r\n"), http_error::bad_chunk_extension);
   EXPECT_EQ(error_of(false, head + "3;a=\"x\r\nabc\r\n0\r\n\r\n"), http_error::bad_chunk_extension);
   EXPECT_EQ(error_of(false, head + "3 x\r\nabc\r\n0\r\n\r\n"), http_error::bad_chunk_extension);
+  EXPECT_EQ(error_of(false, head + "3 \r\nabc\r\n0\r\n\r\n"), http_error::bad_chunk_extension);
   EXPECT_EQ(error_of(false, head + "0\r\nbad trailer\r\n\r\n"), http_error::bad_field);
   // The largest size that fits is read, not refused.
   http1_parser big(false, {});

@@ -69,6 +69,7 @@ void sse_framer::reset() {
   trim_capacity(event_);
   pending_cr_ = false;
   skipping_ = false;
+  offset_ = event_begin_ = 0;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 // allocation once its buffers have grown to the stream's largest line/event.
 // One framer per response; not thread-safe (owned by one worker).
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -13,6 +14,10 @@ namespace llmtap::openai {
 struct sse_event {
   std::string_view event;  // empty when the event had no `event:` line (i.e. "message")
   std::string_view data;   // data lines joined by '\n'
+  // Where the event's bytes lie in the stream (offsets from its first byte fed): from just after
+  // the blank line before it to just after its own blank line, comments and all. (When that
+  // blank line's CR ends a chunk, `end` is after the CR: its LF comes with the next chunk.)
+  uint64_t begin = 0, end = 0;
 };
 
 class sse_framer {
@@ -35,9 +40,13 @@ class sse_framer {
 
   void reset();
 
+  // Where the event not ended yet begins, as a stream offset: every byte before it belongs to
+  // an event that has ended (at a blank line). The include_usage filter holds what follows.
+  uint64_t event_begin() const { return event_begin_; }
+
  private:
   template <class F>
-  void on_line(std::string_view line, bool in_input, F& on_event);
+  void on_line(std::string_view line, bool in_input, F& on_event, uint64_t line_end);
   void append_data(std::string_view value, bool in_input);
   void dispatched();
   void settle_views();  // the input chunk is going away: own what still points into it
@@ -48,6 +57,8 @@ class sse_framer {
   std::string_view data_view_;  // single data line still inside the current input chunk
   size_t data_lines_ = 0;
   size_t max_line_;
+  uint64_t offset_ = 0;       // stream offset of the chunk being fed
+  uint64_t event_begin_ = 0;  // stream offset just after the last blank line
   bool data_in_view_ = false;
   bool has_event_ = false;
   bool pending_cr_ = false;  // the last chunk ended in \r: a leading \n is part of that CRLF
@@ -67,9 +78,14 @@ void sse_framer::feed(std::string_view bytes, F&& on_event) {
   const char* const base = bytes.data();
   const size_t n = bytes.size();
   size_t pos = 0;
+  const uint64_t at = offset_;
+  offset_ += n;
   if (pending_cr_ && n > 0) {
     pending_cr_ = false;
-    if (base[0] == '\n') pos = 1;
+    if (base[0] == '\n') {
+      pos = 1;
+      if (event_begin_ == at) event_begin_ = at + 1;  // the LF of a blank line's CRLF
+    }
   }
   // Next \n and next \r at or after pos (n = none). Each is rescanned only once passed, so a
   // chunk with many lines of one ending style costs O(bytes), not O(lines * bytes).
@@ -109,12 +125,12 @@ void sse_framer::feed(std::string_view bytes, F&& on_event) {
     if (skipping_) {
       skipping_ = false;  // the over-long line ends here and is ignored
     } else if (line_.empty()) {
-      on_line(std::string_view(base + pos, eol - pos), true, on_event);
+      on_line(std::string_view(base + pos, eol - pos), true, on_event, at + next);
     } else if (line_.size() + (eol - pos) > max_line_) {
       line_.clear();
     } else {
       line_.append(base + pos, eol - pos);
-      on_line(std::string_view(line_), false, on_event);
+      on_line(std::string_view(line_), false, on_event, at + next);
       line_.clear();
     }
     pos = next;
@@ -123,14 +139,15 @@ void sse_framer::feed(std::string_view bytes, F&& on_event) {
 }
 
 template <class F>
-void sse_framer::on_line(std::string_view line, bool in_input, F& on_event) {
+void sse_framer::on_line(std::string_view line, bool in_input, F& on_event, uint64_t line_end) {
   if (line.empty()) {
     if (data_lines_ > 0 && !dropping_) {
       std::string_view data = data_in_view_ ? data_view_ : std::string_view(data_);
-      const sse_event ev{std::string_view(event_), data};
+      const sse_event ev{std::string_view(event_), data, event_begin_, line_end};
       on_event(ev);
     }
     dispatched();
+    event_begin_ = line_end;
     return;
   }
   if (line[0] == ':') return;  // comment (keep-alive)

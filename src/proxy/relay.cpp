@@ -185,6 +185,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
       exchange& call = *streaming_;
       const size_t limit = s_.capture_max_bytes;
       framer_.feed(b, [this, &call, limit](const openai::sse_event& ev) {
+        if (filtering_) filter_.observe(ev);
         std::string& slot = call.next_event_slot();
         // The content test runs only until the first token; after that every payload is kept
         // (events without text add nothing when usage is estimated).
@@ -217,7 +218,7 @@ net::awaitable<bool> session::relay_response_body(exchange& x, size_t ufilled, s
         else
           assign_padded(slot, ev.data);
       });
-      if (filtering_) filter_.feed(b, filtered_);
+      if (filtering_) filter_.feed(b, framer_.event_begin(), filtered_);
     };
   } else {
     rs.on_body = [&x, cap](std::string_view b) { append_capped(x.response_body, b, cap); };

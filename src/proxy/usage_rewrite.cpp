@@ -1,5 +1,6 @@
 #include "proxy/usage_rewrite.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -282,24 +283,6 @@ bool add_include_usage(std::string_view body, std::string& out) {
 }
 
 namespace {
-// The event ends at a blank line: "\n\n", or "\r\n\r\n" (mixed forms reduce to these two).
-size_t event_end(std::string_view s, size_t from, size_t& term_len) {
-  for (size_t i = from; i + 1 < s.size(); ++i) {
-    const void* p = std::memchr(s.data() + i, '\n', s.size() - i);
-    if (!p) return std::string_view::npos;
-    i = static_cast<size_t>(static_cast<const char*>(p) - s.data());
-    if (i + 1 < s.size() && s[i + 1] == '\n') {
-      term_len = 2;
-      return i;
-    }
-    if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
-      term_len = 3;
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
-
 // Whether `ev` holds "[]" (blanks allowed inside): the usage event's "choices" is one, and a
 // content chunk seldom has one. memchr finds each ']', one or two in a chunk.
 bool has_empty_array(std::string_view ev) {
@@ -329,51 +312,80 @@ bool is_usage_event(std::string_view ev) {
 }
 }  // namespace
 
-void usage_event_filter::feed(std::string_view decoded, std::string& out) {
-  if (dropped_) {  // after the usage event only [DONE] follows: no need to look any more
-    out.append(pending_);
-    pending_.clear();
-    out.append(decoded);
+void usage_event_filter::observe(const openai::sse_event& ev) {
+  if (drop_end_ == 0 && is_usage_event(ev.data)) {
+    drop_begin_ = ev.begin;
+    drop_end_ = ev.end;
+  }
+}
+
+// Appends the stream bytes [a, b) (held ones first, then `decoded`, which starts at `start`).
+void usage_event_filter::put(uint64_t a, uint64_t b, std::string_view decoded, uint64_t start,
+                             std::string& out) {
+  if (a >= b) return;
+  if (a < start) {
+    const uint64_t e = std::min(b, start);
+    out.append(held_, static_cast<size_t>(a - emitted_), static_cast<size_t>(e - a));
+    a = e;
+  }
+  if (a < b) out.append(decoded.substr(static_cast<size_t>(a - start), static_cast<size_t>(b - a)));
+}
+
+void usage_event_filter::feed(std::string_view decoded, uint64_t hold_from, std::string& out) {
+  uint64_t start = fed_;  // held_ is [emitted_, start)
+  fed_ += decoded.size();
+  if (skip_lf_ && !decoded.empty()) {
+    // The usage event's blank line ended with a CR at the end of the last chunk: its LF is here.
+    skip_lf_ = false;
+    if (decoded[0] == '\n' && emitted_ == start) {
+      decoded.remove_prefix(1);
+      ++start;
+      ++emitted_;
+    }
+  }
+  // Once the usage event is out, nothing needs holding: only [DONE] follows.
+  const uint64_t upto = drop_done_ ? fed_ : std::min(hold_from, fed_);
+  if (upto <= emitted_) {
+    held_.append(decoded);
     return;
   }
-  // Events are found where they lie: in `decoded` itself when nothing is held, else in what is
-  // held with `decoded` after it. Runs of events that pass go out with one append.
-  const bool held = !pending_.empty();
-  if (held) pending_.append(decoded);
-  const std::string_view in = held ? std::string_view(pending_) : decoded;
-  size_t start = 0, passed = 0;  // passed: where the bytes not yet appended to `out` begin
-  for (size_t from = held && scanned_ > 0 ? scanned_ - 1 : 0;;) {
-    size_t term = 0;
-    const size_t end = event_end(in, std::max(start, from), term);
-    if (end == std::string_view::npos) break;
-    const size_t next = end + term;
-    if (!dropped_ && is_usage_event(in.substr(start, next - start))) {
-      dropped_ = true;
-      out.append(in.substr(passed, start - passed));
-      passed = next;
+  if (drop_end_ > 0 && !drop_done_ && drop_end_ <= upto) {
+    uint64_t after = drop_end_;
+    // A blank line ended by a CR at the end of a chunk: its LF (the next chunk's first byte) is
+    // the framer's next event's first byte; it goes with the usage event.
+    auto byte_at = [&](uint64_t o) {
+      return o < start ? held_[static_cast<size_t>(o - emitted_)]
+                       : decoded[static_cast<size_t>(o - start)];
+    };
+    if (byte_at(after - 1) == '\r') {
+      if (after < upto && byte_at(after) == '\n') ++after;
+      skip_lf_ = after == fed_;  // the LF, if any, comes with the next chunk
     }
-    start = next;
+    put(emitted_, drop_begin_, decoded, start, out);
+    put(after, upto, decoded, start, out);
+    drop_done_ = true;
+  } else {
+    put(emitted_, upto, decoded, start, out);
   }
-  out.append(in.substr(passed, start - passed));
-  if (held)
-    pending_.erase(0, start);
-  else
-    pending_.assign(in.substr(start));
-  // The held bytes have been searched for an event end, but for the last two, which a blank
-  // line's first half may end with.
-  scanned_ = pending_.size() > 2 ? pending_.size() - 2 : 0;
+  if (upto >= start) {
+    held_.assign(decoded.substr(static_cast<size_t>(upto - start)));
+  } else {
+    held_.erase(0, static_cast<size_t>(upto - emitted_));
+    held_.append(decoded);
+  }
+  emitted_ = upto;
 }
 
 void usage_event_filter::finish(std::string& out) {
-  out.append(pending_);
-  pending_.clear();
-  scanned_ = 0;
+  out.append(held_);
+  held_.clear();
+  emitted_ = fed_;
 }
 
 void usage_event_filter::reset() {
-  pending_.clear();
-  scanned_ = 0;
-  dropped_ = false;
+  held_.clear();
+  emitted_ = fed_ = drop_begin_ = drop_end_ = 0;
+  drop_done_ = skip_lf_ = false;
 }
 
 }  // namespace llmtap::proxy

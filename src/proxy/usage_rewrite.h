@@ -4,8 +4,11 @@
 // `stream_options.include_usage: true` on the way up, and the extra usage event that this makes
 // the upstream send is removed on the way down. The client sees the events it would have seen,
 // and the usage is exact instead of estimated. (Datadog's Python tracer does the same.)
+#include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "openai/sse.h"
 
 namespace llmtap::proxy {
 
@@ -21,22 +24,32 @@ bool add_include_usage(std::string_view body, std::string& out);
 // with '}' (then add_include_usage decides).
 bool add_stream_options(std::string_view body, std::string& out);
 
-// Splits a decoded SSE body into events and passes on all but the first usage-only event
-// (`"choices":[]` with a usage object), which only exists because llmtap asked for it.
+// Passes on a decoded SSE body minus the first usage-only event (`"choices":[]` with a usage
+// object), which only exists because llmtap asked for it. The stream's framer (which the relay
+// runs on every stream anyway) tells it where events end: it scans nothing itself (its own
+// scan for event ends was ~6,000 instructions a call, bench/README.md "Session 10").
 class usage_event_filter {
  public:
-  // Appends to `out` the bytes of every event completed by `decoded`, minus the usage event.
-  // A partial event is held until its end arrives.
-  void feed(std::string_view decoded, std::string& out);
+  // Each event the framer dispatches, in order (before the feed() of the chunk it ended in).
+  void observe(const openai::sse_event& ev);
+  // The chunk the framer was just fed. Appends to `out` the stream up to `hold_from` (the
+  // framer's event_begin(): bytes before it belong to ended events), minus the usage event;
+  // the rest is held until its event ends.
+  void feed(std::string_view decoded, uint64_t hold_from, std::string& out);
   // End of the stream: whatever is held is passed on as is.
   void finish(std::string& out);
   void reset();
-  bool dropped() const { return dropped_; }
+  bool dropped() const { return drop_end_ > 0; }
 
  private:
-  std::string pending_;
-  size_t scanned_ = 0;  // bytes of pending_ already searched for an event end
-  bool dropped_ = false;
+  void put(uint64_t a, uint64_t b, std::string_view decoded, uint64_t start, std::string& out);
+  std::string held_;         // stream bytes [emitted_, fed_) not passed on yet
+  uint64_t emitted_ = 0;     // stream offset up to which bytes went to `out` (or were dropped)
+  uint64_t fed_ = 0;         // stream bytes fed so far
+  uint64_t drop_begin_ = 0;  // the usage event's bytes, once found (drop_end_ > 0)
+  uint64_t drop_end_ = 0;
+  bool drop_done_ = false;  // ... and left out
+  bool skip_lf_ = false;    // its blank line's CR ended a chunk: a LF starting the next is its
 };
 
 }  // namespace llmtap::proxy

@@ -80,6 +80,40 @@ TEST(SseFramer, MixedLineEndingsEverySplit) {
   ASSERT_NO_FATAL_FAILURE(expect_split_invariant(kMixed, kMixedEvents));
 }
 
+// Each event's place in the stream: from the end of the blank line before it (comments and
+// data-less blocks between belong to it) to the end of its own; the same for every split.
+TEST(SseFramer, EventPlacesEverySplit) {
+  using place = std::pair<uint64_t, uint64_t>;
+  auto places = [](const std::vector<std::string_view>& chunks, uint64_t* tail) {
+    sse_framer f;
+    std::vector<place> out;
+    for (auto c : chunks) f.feed(c, [&](const sse_event& e) { out.emplace_back(e.begin, e.end); });
+    *tail = f.event_begin();
+    return out;
+  };
+  const std::string_view s = kMixed;
+  const size_t b1 = s.find("\r\n\r\n") + 4, b2 = s.find("\r\r", b1) + 2,
+               b3 = s.find("\n\n", b2) + 2, lonely = s.find("\n\n", b3) + 2,
+               b4 = s.find("\r\n\r\n", lonely) + 4, b5 = s.size();
+  const std::vector<place> want = {{0, b1}, {b1, b2}, {b2, b3}, {lonely, b4}, {b4 + 1, b5}};
+  uint64_t tail = 0;
+  ASSERT_EQ(places({s}, &tail), want);
+  EXPECT_EQ(tail, s.size());
+  for (size_t i = 0; i <= s.size(); ++i) {
+    // A chunk that ends between the CR and LF of a blank line: the event ends at the CR (the
+    // LF, in the next chunk, is skipped over by the next event's start).
+    std::vector<place> split_want = want;
+    for (auto& [b, e] : split_want)
+      if (e == i + 1 && i > 0 && s[i - 1] == '\r' && s[i] == '\n') e = i;
+    ASSERT_EQ(places({s.substr(0, i), s.substr(i)}, &tail), split_want) << "split at " << i;
+    ASSERT_EQ(tail, s.size());
+  }
+  // Mid-event: the unfinished event's first byte.
+  sse_framer f;
+  f.feed("data: a\n\ndata: b", [](const sse_event&) {});
+  EXPECT_EQ(f.event_begin(), 9u);
+}
+
 TEST(SseFramer, ChatStreamWithUsageEverySplit) {
   const std::string s = test::fixture("chat_stream_usage.sse");
   ASSERT_FALSE(s.empty());

@@ -83,6 +83,18 @@ TEST(AddIncludeUsage, EscapesInsideStringsBeforeTheFlag) {
   EXPECT_EQ(rewrite(R"({"\u0073tream":true})"), "(no change)");
 }
 
+// The filter as the relay runs it: the stream's framer first, which tells it where events end.
+struct framed_filter {
+  openai::sse_framer framer;
+  usage_event_filter filter;
+  void feed(std::string_view chunk, std::string& out) {
+    framer.feed(chunk, [this](const openai::sse_event& ev) { filter.observe(ev); });
+    filter.feed(chunk, framer.event_begin(), out);
+  }
+  void finish(std::string& out) { filter.finish(out); }
+  bool dropped() const { return filter.dropped(); }
+};
+
 const std::string kStream =
     "data: "
     "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":"
@@ -102,7 +114,7 @@ const std::string kExpected =
 TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
   for (size_t a = 0; a <= kStream.size(); ++a) {
     for (size_t b = a; b <= kStream.size(); b += 7) {
-      usage_event_filter f;
+      framed_filter f;
       std::string out;
       f.feed(std::string_view(kStream).substr(0, a), out);
       f.feed(std::string_view(kStream).substr(a, b - a), out);
@@ -114,8 +126,46 @@ TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
   }
 }
 
+std::string crlf(std::string s) {
+  for (size_t i = 0; (i = s.find('\n', i)) != std::string::npos; i += 2) s.replace(i, 1, "\r\n");
+  return s;
+}
+
+// CRLF line ends, split anywhere: also between the CR and the LF of the blank line that ends
+// the usage event (the LF then starts the next chunk and goes with the usage event).
+TEST(UsageEventFilter, CrlfStreamsSplitAnywhere) {
+  const std::string stream = crlf(kStream), expected = crlf(kExpected);
+  for (size_t a = 0; a <= stream.size(); ++a) {
+    for (size_t b = a; b <= stream.size(); b += 5) {
+      framed_filter f;
+      std::string out;
+      f.feed(std::string_view(stream).substr(0, a), out);
+      f.feed(std::string_view(stream).substr(a, b - a), out);
+      f.feed(std::string_view(stream).substr(b), out);
+      f.finish(out);
+      ASSERT_EQ(out, expected) << "split at " << a << "," << b;
+    }
+  }
+}
+
+// Comments, retry fields and blank lines without data are not events to the framer; they pass.
+TEST(UsageEventFilter, CommentsAndEmptyBlocksPass) {
+  const std::string usage = "data: {\"choices\":[],\"usage\":{\"total_tokens\":1}}\n\n";
+  const std::string before = ": keep-alive\n\n\nretry: 10\n\ndata: {\"choices\":[{}]}\n\n";
+  const std::string after = ": bye\n\ndata: [DONE]\n\n";
+  for (size_t a = 0; a <= before.size() + usage.size() + after.size(); ++a) {
+    const std::string all = before + usage + after;
+    framed_filter f;
+    std::string out;
+    f.feed(std::string_view(all).substr(0, a), out);
+    f.feed(std::string_view(all).substr(a), out);
+    f.finish(out);
+    ASSERT_EQ(out, before + after) << "split at " << a;
+  }
+}
+
 TEST(UsageEventFilter, CrlfEventsAndPartialEventsHeldUntilComplete) {
-  usage_event_filter f;
+  framed_filter f;
   std::string out;
   f.feed("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\ndata: {\"cho", out);
   EXPECT_EQ(out, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\n\r\n");
@@ -125,7 +175,7 @@ TEST(UsageEventFilter, CrlfEventsAndPartialEventsHeldUntilComplete) {
 }
 
 TEST(UsageEventFilter, OnlyOneEventIsDropped) {
-  usage_event_filter f;
+  framed_filter f;
   std::string out;
   std::string usage = "data: {\"choices\":[],\"usage\":{\"total_tokens\":1}}\n\n";
   f.feed(usage + usage, out);
@@ -138,7 +188,7 @@ TEST(UsageEventFilter, OnlyOneEventIsDropped) {
 // choices (some servers send usage with the last content), pass.
 TEST(UsageEventFilter, TellsTheUsageEventByItsKeysNotByTextThatLooksLikeThem) {
   auto passed = [](std::string_view payload) {
-    usage_event_filter f;
+    framed_filter f;
     std::string out;
     const std::string ev = "data: " + std::string(payload) + "\n\n";
     f.feed(ev, out);
@@ -146,7 +196,8 @@ TEST(UsageEventFilter, TellsTheUsageEventByItsKeysNotByTextThatLooksLikeThem) {
     return out == ev;
   };
   EXPECT_FALSE(passed(R"({"id":"a", "choices" : [ ] , "usage" :	{"total_tokens":1}})"));
-  EXPECT_FALSE(passed("{\"choices\":[\n],\"usage\":{\"total_tokens\":1}}"));
+  // (a newline in the JSON: the payload on two data lines, which the framer joins with one)
+  EXPECT_FALSE(passed("{\"choices\":[\ndata: ],\"usage\":{\"total_tokens\":1}}"));
   EXPECT_TRUE(passed(R"({"choices":[{"delta":{"content":"say \"choices\":[],\"usage\":{}"}}]})"));
   EXPECT_TRUE(passed(R"({"x":"\"choices\":[]","choices":[{"delta":{}}],"usage":{"a":1}})"));
   EXPECT_TRUE(passed(R"({"choices":[],"usage":null})"));

@@ -111,19 +111,25 @@ const std::string kExpected =
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
     "data: [DONE]\n\n";
 
-TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
-  for (size_t a = 0; a <= kStream.size(); ++a) {
-    for (size_t b = a; b <= kStream.size(); b += 7) {
+// Feeds `stream` to a filter in three chunks, split at every `a` and at every `step`-th `b`
+// after it, and checks the output each time.
+void expect_every_split(const std::string& stream, const std::string& expected, size_t step) {
+  for (size_t a = 0; a <= stream.size(); ++a) {
+    for (size_t b = a; b <= stream.size(); b += step) {
       framed_filter f;
       std::string out;
-      f.feed(std::string_view(kStream).substr(0, a), out);
-      f.feed(std::string_view(kStream).substr(a, b - a), out);
-      f.feed(std::string_view(kStream).substr(b), out);
+      f.feed(std::string_view(stream).substr(0, a), out);
+      f.feed(std::string_view(stream).substr(a, b - a), out);
+      f.feed(std::string_view(stream).substr(b), out);
       f.finish(out);
-      ASSERT_EQ(out, kExpected) << "split at " << a << "," << b;
+      ASSERT_EQ(out, expected) << "split at " << a << "," << b;
       ASSERT_TRUE(f.dropped());
     }
   }
+}
+
+TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
+  expect_every_split(kStream, kExpected, 7);
 }
 
 std::string crlf(std::string s) {
@@ -134,21 +140,9 @@ std::string crlf(std::string s) {
 // CRLF line ends, split anywhere: also between the CR and the LF of the blank line that ends
 // the usage event (the LF then starts the next chunk and goes with the usage event).
 TEST(UsageEventFilter, CrlfStreamsSplitAnywhere) {
-  const std::string stream = crlf(kStream), expected = crlf(kExpected);
-  for (size_t a = 0; a <= stream.size(); ++a) {
-    for (size_t b = a; b <= stream.size(); b += 5) {
-      framed_filter f;
-      std::string out;
-      f.feed(std::string_view(stream).substr(0, a), out);
-      f.feed(std::string_view(stream).substr(a, b - a), out);
-      f.feed(std::string_view(stream).substr(b), out);
-      f.finish(out);
-      ASSERT_EQ(out, expected) << "split at " << a << "," << b;
-    }
-  }
+  expect_every_split(crlf(kStream), crlf(kExpected), 5);
 }
 
-// Comments, retry fields and blank lines without data are not events to the framer; they pass.
 TEST(UsageEventFilter, CommentsAndEmptyBlocksPass) {
   const std::string usage = "data: {\"choices\":[],\"usage\":{\"total_tokens\":1}}\n\n";
   const std::string before = ": keep-alive\n\n\nretry: 10\n\ndata: {\"choices\":[{}]}\n\n";

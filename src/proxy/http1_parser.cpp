@@ -153,6 +153,31 @@ bool valid_token_list(std::string_view list) {
   return true;
 }
 
+// Field lines up to and including the blank line that ends them (a head's or a trailer
+// section's), each given to `on_field`; returns the byte after the blank line, or nullptr with ec
+// set (need_more when it is not all there).
+template <class OnField>
+const char* parse_field_lines(const char* p, const char* end, error_code& ec, OnField on_field) {
+  for (;;) {
+    if (end - p < 2) {
+      ec = http_error::need_more;
+      return nullptr;
+    }
+    if (p[0] == '\r') {
+      if (p[1] != '\n') {
+        ec = http_error::bad_line_ending;
+        return nullptr;
+      }
+      return p + 2;
+    }
+    header_field f;
+    parse_field_line(p, end, f, ec);
+    if (ec) return nullptr;
+    on_field(f, ec);
+    if (ec) return nullptr;
+  }
+}
+
 // Whether a comma-separated list holds `token` (case-insensitive), e.g. Connection: close.
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
@@ -338,8 +363,7 @@ size_t http1_parser::put(const char* p, size_t n, error_code& ec) {
       }
       end = blank;
     }
-    const char* q = p;
-    parse_head(q, end, ec);
+    const char* head_end = parse_head(p, end, ec);
     if (ec == http_error::need_more) {
       forget_head();
       scanned_ = std::max<size_t>(avail, 1);
@@ -347,7 +371,7 @@ size_t http1_parser::put(const char* p, size_t n, error_code& ec) {
       return 0;
     }
     if (ec) return 0;
-    used = static_cast<size_t>(head_end_ - p);
+    used = static_cast<size_t>(head_end - p);
     finish_head(ec);
     if (ec || !eager_) return used;
   }
@@ -412,32 +436,14 @@ void http1_parser::forget_head() {
   content_length_.reset();
 }
 
-void http1_parser::parse_head(const char* p, const char* end, error_code& ec) {
+const char* http1_parser::parse_head(const char* p, const char* end, error_code& ec) {
   p = parse_start_line(p, end, ec);
-  if (!p) return;
-  for (;;) {
-    if (end - p < 2) {
-      ec = http_error::need_more;
-      return;
-    }
-    if (p[0] == '\r') {
-      if (p[1] != '\n') {
-        ec = http_error::bad_line_ending;
-        return;
-      }
-      head_end_ = p + 2;
-      return;
-    }
-    header_field f;
-    parse_field_line(p, end, f, ec);
-    if (ec) return;
+  if (!p) return nullptr;
+  return parse_field_lines(p, end, ec, [this](header_field& f, error_code& fec) {
     f.known = classify_field_name(f.name);
-    if (f.known != field_name::other) {
-      on_field(f, ec);
-      if (ec) return;
-    }
+    if (f.known != field_name::other) on_field(f, fec);
     fields.push_back(f);
-  }
+  });
 }
 
 const char* http1_parser::parse_start_line(const char* p, const char* end, error_code& ec) {
@@ -593,25 +599,10 @@ size_t http1_parser::parse_chunk_size(const char* p, size_t n, error_code& ec) {
 
 size_t http1_parser::parse_trailers(const char* p, size_t n, error_code& ec) {
   // trailer-section CRLF: checked as fields, and not kept (they are relayed as they came).
-  const char* end = p + n;
-  const char* q = p;
-  for (;;) {
-    if (end - q < 2) {
-      ec = http_error::need_more;
-      return 0;
-    }
-    if (q[0] == '\r') {
-      if (q[1] != '\n') {
-        ec = http_error::bad_line_ending;
-        return 0;
-      }
-      state_ = state::complete;
-      return static_cast<size_t>(q + 2 - p);
-    }
-    header_field f;
-    parse_field_line(q, end, f, ec);
-    if (ec) return 0;
-  }
+  const char* after = parse_field_lines(p, p + n, ec, [](header_field&, error_code&) {});
+  if (!after) return 0;
+  state_ = state::complete;
+  return static_cast<size_t>(after - p);
 }
 
 void http1_parser::put_eof(error_code& ec) {

@@ -114,7 +114,8 @@ class http1_parser {
   };
 
   void forget_head();
-  void parse_head(const char* p, const char* end, error_code& ec);
+  // The byte after the head's blank line, or nullptr with ec set.
+  const char* parse_head(const char* p, const char* end, error_code& ec);
   const char* parse_start_line(const char* p, const char* end, error_code& ec);
   void on_field(const header_field& f, error_code& ec);
   void finish_head(error_code& ec);
@@ -133,7 +134,6 @@ class http1_parser {
   state state_ = state::head;
   uint32_t header_limit_ = 8192;
   size_t scanned_ = 0;  // head bytes already searched for the blank line
-  const char* head_end_ = nullptr;
   std::optional<uint64_t> body_limit_;
   std::optional<uint64_t> content_length_;
   uint64_t remaining_ = 0;

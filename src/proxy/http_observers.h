@@ -15,7 +15,6 @@ namespace llmtap::proxy {
 
 class request_observer final : public http1_parser {
  public:
-  request_observer() : http1_parser(true, std::vector<header_field>(32)) {}
   // Takes the field list of the connection's previous request, cleared, to reuse its memory.
   explicit request_observer(std::vector<header_field>&& reuse)
       : http1_parser(true, std::move(reuse)) {}
@@ -23,7 +22,6 @@ class request_observer final : public http1_parser {
 
 class response_observer final : public http1_parser {
  public:
-  response_observer() : http1_parser(false, std::vector<header_field>(32)) {}
   explicit response_observer(std::vector<header_field>&& reuse)
       : http1_parser(false, std::move(reuse)) {}
 };

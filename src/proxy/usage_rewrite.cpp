@@ -344,26 +344,19 @@ void usage_event_filter::feed(std::string_view decoded, uint64_t hold_from, std:
     }
   }
   // Once the usage event is out, nothing needs holding: only [DONE] follows.
-  const uint64_t upto = drop_done_ ? fed_ : std::min(hold_from, fed_);
+  const bool left_out = drop_end_ > 0 && emitted_ >= drop_end_;
+  const uint64_t upto = left_out ? fed_ : std::min(hold_from, fed_);
   if (upto <= emitted_) {
     held_.append(decoded);
     return;
   }
-  if (drop_end_ > 0 && !drop_done_ && drop_end_ <= upto) {
-    uint64_t after = drop_end_;
-    // A blank line ended by a CR at the end of a chunk: its LF (the next chunk's first byte) is
-    // the framer's next event's first byte; it goes with the usage event.
-    auto byte_at = [&](uint64_t o) {
-      return o < start ? held_[static_cast<size_t>(o - emitted_)]
-                       : decoded[static_cast<size_t>(o - start)];
-    };
-    if (byte_at(after - 1) == '\r') {
-      if (after < upto && byte_at(after) == '\n') ++after;
-      skip_lf_ = after == fed_;  // the LF, if any, comes with the next chunk
-    }
+  if (drop_end_ > 0 && !left_out) {
+    // Found by observe() while the framer took this chunk, so it ended in it: drop_end_ <= upto.
     put(emitted_, drop_begin_, decoded, start, out);
-    put(after, upto, decoded, start, out);
-    drop_done_ = true;
+    put(drop_end_, upto, decoded, start, out);
+    // A blank line whose CR ends the chunk: the framer counts its LF, the next chunk's first
+    // byte, with the next event; it goes with the usage event.
+    skip_lf_ = drop_end_ == fed_ && !decoded.empty() && decoded.back() == '\r';
   } else {
     put(emitted_, upto, decoded, start, out);
   }
@@ -385,7 +378,7 @@ void usage_event_filter::finish(std::string& out) {
 void usage_event_filter::reset() {
   held_.clear();
   emitted_ = fed_ = drop_begin_ = drop_end_ = 0;
-  drop_done_ = skip_lf_ = false;
+  skip_lf_ = false;
 }
 
 }  // namespace llmtap::proxy

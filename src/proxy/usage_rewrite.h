@@ -46,10 +46,9 @@ class usage_event_filter {
   std::string held_;         // stream bytes [emitted_, fed_) not passed on yet
   uint64_t emitted_ = 0;     // stream offset up to which bytes went to `out` (or were dropped)
   uint64_t fed_ = 0;         // stream bytes fed so far
-  uint64_t drop_begin_ = 0;  // the usage event's bytes, once found (drop_end_ > 0)
-  uint64_t drop_end_ = 0;
-  bool drop_done_ = false;  // ... and left out
-  bool skip_lf_ = false;    // its blank line's CR ended a chunk: a LF starting the next is its
+  uint64_t drop_begin_ = 0;  // the usage event's bytes, once found (drop_end_ > 0); left out
+  uint64_t drop_end_ = 0;    // once emitted_ has passed them
+  bool skip_lf_ = false;     // its blank line's CR ended a chunk: a LF starting the next is its
 };
 
 }  // namespace llmtap::proxy

@@ -129,7 +129,7 @@ void expect_every_split(const std::string& stream, const std::string& expected, 
 }
 
 TEST(UsageEventFilter, DropsTheUsageEventWhereverTheStreamIsSplit) {
-  expect_every_split(kStream, kExpected, 7);
+  ASSERT_NO_FATAL_FAILURE(expect_every_split(kStream, kExpected, 7));
 }
 
 std::string crlf(std::string s) {
@@ -140,7 +140,7 @@ std::string crlf(std::string s) {
 // CRLF line ends, split anywhere: also between the CR and the LF of the blank line that ends
 // the usage event (the LF then starts the next chunk and goes with the usage event).
 TEST(UsageEventFilter, CrlfStreamsSplitAnywhere) {
-  expect_every_split(crlf(kStream), crlf(kExpected), 5);
+  ASSERT_NO_FATAL_FAILURE(expect_every_split(crlf(kStream), crlf(kExpected), 5));
 }
 
 TEST(UsageEventFilter, CommentsAndEmptyBlocksPass) {

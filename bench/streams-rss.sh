@@ -4,7 +4,9 @@
 # streams as the anchor. The upstream is `llmtap mock`, each stream TOKENS chunks with
 # CHUNK_DELAY_MS between them (x-mock-tokens, x-mock-chunk-delay-ms), so every stream stays open
 # for TOKENS x CHUNK_DELAY_MS. RSS is VmRSS from /proc (nginx: master + workers), sampled every
-# 250 ms; VmHWM is llmtap's peak. llmtap runs with full capture (lib/common.sh).
+# 250 ms; VmHWM is llmtap's peak. llmtap runs with full capture (lib/common.sh). Also what each
+# costs while idle, over IDLE_S seconds from a second after the warm-up calls: wake-ups (context
+# switches of its threads) and CPU time a second (lib/common.sh, idle_activity).
 #   bench/streams-rss.sh
 #   STREAMS=1000 TOKENS=40 CHUNK_DELAY_MS=250 LLMTAP_WORKERS=1 bench/streams-rss.sh
 set -euo pipefail
@@ -13,6 +15,7 @@ STREAMS=${STREAMS:-1000}
 TOKENS=${TOKENS:-40}
 CHUNK_DELAY_MS=${CHUNK_DELAY_MS:-250}
 LLMTAP_WORKERS=${LLMTAP_WORKERS:-1}
+IDLE_S=${IDLE_S:-10}
 [ "${SKIP_BUILD:-0}" = 1 ] || build_bench
 OUT=${OUT:-$ROOT/bench/results/$(date -u +%F-%H%M)-streams-rss}
 mkdir -p "$OUT"
@@ -66,6 +69,7 @@ l_idle=$(rss_kb "$lpid")
 warm "$lport"
 sleep 1
 l_warm=$(rss_kb "$lpid")
+read -r l_wakes l_cpu < <(idle_activity "$lpid" "$IDLE_S")
 l_client=$(hold llmtap "$lpid" "$lport")
 sleep 2
 l_after=$(rss_kb "$lpid")
@@ -82,6 +86,7 @@ n_idle=$(rss_kb "$npid")
 warm "$NGINX_PROXY_PORT"
 sleep 1
 n_warm=$(rss_kb "$npid")
+read -r n_wakes n_cpu < <(idle_activity "$npid" "$IDLE_S")
 n_client=$(hold nginx "$npid" "$NGINX_PROXY_PORT")
 sleep 2
 n_after=$(rss_kb "$npid")
@@ -91,8 +96,9 @@ bg_stop "$npid"
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 cat >"$OUT/rss.json" <<JSON
 {"streams":$STREAMS,"tokens":$TOKENS,"chunk_delay_ms":$CHUNK_DELAY_MS,"llmtap_workers":$LLMTAP_WORKERS,
- "llmtap":{"idle_kb":$l_idle,"warm_kb":$l_warm,"open_peak_kb":$l_peak,"hwm_kb":$l_hwm,"after_kb":$l_after,"client":"$l_client"},
- "nginx":{"idle_kb":$n_idle,"warm_kb":$n_warm,"open_peak_kb":$n_peak,"after_kb":$n_after,"client":"$n_client"}}
+ "idle_s":$IDLE_S,
+ "llmtap":{"idle_wakeups_per_s":$l_wakes,"idle_cpu_ms_per_s":$l_cpu,"idle_kb":$l_idle,"warm_kb":$l_warm,"open_peak_kb":$l_peak,"hwm_kb":$l_hwm,"after_kb":$l_after,"client":"$l_client"},
+ "nginx":{"idle_wakeups_per_s":$n_wakes,"idle_cpu_ms_per_s":$n_cpu,"idle_kb":$n_idle,"warm_kb":$n_warm,"open_peak_kb":$n_peak,"after_kb":$n_after,"client":"$n_client"}}
 JSON
 {
   echo "# Memory with $STREAMS open streams"
@@ -104,6 +110,8 @@ JSON
   echo "|---|---:|---:|---:|---:|---:|---|"
   echo "| llmtap | $(mb "$l_idle") MB | $(mb "$l_warm") MB | $(mb "$l_peak") MB | $(mb "$l_hwm") MB | $(mb "$l_after") MB | $l_client |"
   echo "| nginx | $(mb "$n_idle") MB | $(mb "$n_warm") MB | $(mb "$n_peak") MB | - | $(mb "$n_after") MB | $n_client |"
+  echo
+  echo "Idle, over $IDLE_S s from a second after the 200 calls: llmtap $l_wakes wake-ups/s, $l_cpu ms of CPU a second; nginx $n_wakes wake-ups/s, $n_cpu ms a second."
 } >"$OUT/streams-rss.md"
 scrub_paths "$OUT"
 cat "$OUT/streams-rss.md"

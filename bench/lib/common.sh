@@ -112,6 +112,26 @@ rss_kb() {
   echo "$sum"
 }
 hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# idle_activity PID SECONDS: "<wake-ups per second> <CPU ms per second>" of PID and its children
+# (all their threads) over SECONDS with no traffic. A wake-up is a context switch of one of its
+# threads (voluntary or not); CPU is utime + stime in clock ticks.
+idle_activity() {
+  local pids a b
+  pids="$1 $(ps -o pid= --ppid "$1" 2>/dev/null)"
+  # totals now: "<context switches> <clock ticks>"
+  snap() {
+    local p w=0 c=0
+    for p in $pids; do
+      w=$((w + $(cat /proc/"$p"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }')))
+      c=$((c + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$w $c"
+  }
+  a=$(snap); sleep "$2"; b=$(snap)
+  awk -v a="$a" -v b="$b" -v s="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    printf "%.1f %.2f\n", (y[1] - x[1]) / s, (y[2] - x[2]) * 1000 / hz / s }'
+}
 
 # llmtap's full-capture configuration: SQLite store (always on), DogStatsD metrics to a local
 # UDP receiver, sampled prompts/completions (10%) written to a file, Prometheus registry (always

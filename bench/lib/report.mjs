@@ -91,6 +91,10 @@ if (rss) {
   bar(`RSS with ${rss.streams} open streams: < 64 MB`, `${fmt(peak)} MB (VmHWM ${fmt(rss.llmtap.hwm_kb / 1024)} MB; idle ${fmt(rss.llmtap.idle_kb / 1024)} MB)`,
     `nginx ${fmt(rss.nginx.open_peak_kb / 1024)} MB (idle ${fmt(rss.nginx.idle_kb / 1024)} MB)`, peak < 64);
 } else bar('RSS with 1000 open streams: < 64 MB', '', '', null);
+if (rss && rss.llmtap.idle_wakeups_per_s !== undefined)
+  bar(`idle for ${rss.idle_s} s after 200 calls: wake-ups a second (CPU time a second)`,
+    `${fmt(rss.llmtap.idle_wakeups_per_s)} (${fmt(rss.llmtap.idle_cpu_ms_per_s, 2)} ms)`,
+    `nginx ${fmt(rss.nginx.idle_wakeups_per_s)} (${fmt(rss.nginx.idle_cpu_ms_per_s, 2)} ms)`, undefined);
 // 6. soak
 const soak = read('soak/soak.tsv');
 if (soak) {

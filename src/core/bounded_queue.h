@@ -6,6 +6,9 @@
 // Waking a sleeping consumer costs the producer a futex syscall and a context switch, so a
 // producer wakes it only when `wake_at` items are waiting; below that the consumer picks items up
 // when its own wait times out. Records are worth batching; a few milliseconds of delay is not.
+// Those timed waits would wake an idle process hundreds of times a second (every consumer, every
+// few milliseconds), so a queue that has stayed empty for `idle_after` lets its consumer sleep
+// with no time limit; the push that ends the idle wakes it (one futex wake after a quiet spell).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,8 +22,14 @@ namespace llmtap {
 template <class T>
 class bounded_queue {
  public:
-  explicit bounded_queue(size_t capacity, size_t wake_at = 1)
-      : ring_(capacity ? capacity : 1), wake_at_(wake_at ? wake_at : 1) {}
+  explicit bounded_queue(size_t capacity, size_t wake_at = 1,
+                         std::chrono::milliseconds idle_after = kIdleAfter)
+      : ring_(capacity ? capacity : 1), wake_at_(wake_at ? wake_at : 1), idle_after_(idle_after) {}
+
+  // How long an empty queue waits before its consumer sleeps until the next push. Longer than
+  // the gaps of a steady light load (a streamed call every few tens of ms), which keep the timed
+  // waits: the first call after a quiet spell pays the wake-up, not every call.
+  static constexpr std::chrono::milliseconds kIdleAfter{250};
 
   // Returns false (and counts a drop) when full or closed. Never blocks on the consumer.
   bool try_push(T&& item) {
@@ -33,23 +42,36 @@ class bounded_queue {
       }
       ring_[(head_ + size_) % ring_.size()] = std::move(item);
       ++size_;
-      wake = waiting_ && size_ == wake_at_;
+      wake = (waiting_ && size_ == wake_at_) || (asleep_ && size_ == 1);
     }
     pushed_.fetch_add(1, std::memory_order_relaxed);
     if (wake) cv_.notify_one();
     return true;
   }
 
-  // Moves up to `max` items into `out` (appended). Waits up to `wait` for the first one.
-  // Returns false once the queue is closed and empty: the consumer is done.
-  bool pop_batch(std::vector<T>& out, size_t max, std::chrono::milliseconds wait) {
+  // Moves up to `max` items into `out` (appended). Waits up to `wait` for `wake_at` items;
+  // after `idle_after` of an empty queue, first sleeps until a push (unless `may_sleep` is false:
+  // the consumer has periodic work of its own). Returns false once the queue is closed and empty:
+  // the consumer is done.
+  bool pop_batch(std::vector<T>& out, size_t max, std::chrono::milliseconds wait,
+                 bool may_sleep = true) {
     std::unique_lock lock(mu_);
+    if (size_ == 0 && !closed_ && may_sleep && empty_since_ &&
+        std::chrono::steady_clock::now() - *empty_since_ >= idle_after_) {
+      asleep_ = true;
+      cv_.wait(lock, [&] { return size_ > 0 || closed_; });
+      asleep_ = false;
+    }
     if (size_ < wake_at_ && !closed_) {
       waiting_ = true;
       cv_.wait_for(lock, wait, [&] { return size_ >= wake_at_ || closed_; });
       waiting_ = false;
     }
-    if (size_ == 0) return !closed_;
+    if (size_ == 0) {
+      if (!empty_since_) empty_since_ = std::chrono::steady_clock::now();
+      return !closed_;
+    }
+    empty_since_.reset();
     size_t n = size_ < max ? size_ : max;
     for (size_t i = 0; i < n; ++i) {
       out.push_back(std::move(ring_[head_]));
@@ -77,6 +99,11 @@ class bounded_queue {
   uint64_t pushed() const { return pushed_.load(std::memory_order_relaxed); }
   uint64_t popped() const { return popped_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // True while the consumer sleeps until the next push (the queue was idle).
+  bool consumer_asleep() const {
+    std::lock_guard lock(mu_);
+    return asleep_;
+  }
 
  private:
   mutable std::mutex mu_;
@@ -84,8 +111,12 @@ class bounded_queue {
   std::vector<T> ring_;
   size_t head_ = 0, size_ = 0;
   const size_t wake_at_;
+  const std::chrono::milliseconds idle_after_;
   bool closed_ = false;
-  bool waiting_ = false;  // the consumer sleeps in pop_batch
+  bool waiting_ = false;  // the consumer is in its timed wait
+  bool asleep_ = false;   // the consumer sleeps until a push
+  // When the consumer first found the queue empty (reset by any item it takes).
+  std::optional<std::chrono::steady_clock::time_point> empty_since_;
   std::atomic<uint64_t> pushed_{0}, popped_{0}, dropped_{0};
 };
 

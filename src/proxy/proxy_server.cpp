@@ -27,14 +27,19 @@ void report_exception(std::exception_ptr e) {
     std::fprintf(stderr, "llmtap: internal error in a proxy session: %s\n", ex.what());
   }
 }
-// Cancels the waits whose deadline has passed (worker.h, io_deadline), every sweep_period, until
-// the worker stops and its last connection has closed (the calls finishing in the shutdown grace
-// keep their deadlines).
+// Cancels the waits whose deadline has passed (worker.h, io_deadline), every sweep_period while
+// a connection is open, until the worker stops and its last connection has closed (the calls
+// finishing in the shutdown grace keep their deadlines). With none open it is parked.
 net::awaitable<void> deadline_sweep(worker& w) {
   for (;;) {
-    w.sweep.expires_after(w.sweep_period);
+    w.sweep_parked = w.sessions.empty() && !w.stopping;
+    if (w.sweep_parked)
+      w.sweep.expires_at(net::steady_timer::time_point::max());
+    else
+      w.sweep.expires_after(w.sweep_period);
     auto [ec] = co_await w.sweep.async_wait(net::as_tuple(net::use_awaitable));
-    if (ec || (w.stopping && w.sessions.empty())) co_return;
+    if (w.stopping && w.sessions.empty()) co_return;
+    if (ec) continue;  // a new connection ended the park
     const int64_t now = mono_ns();
     for (session_handle* s : w.sessions) {
       error_code ignored;

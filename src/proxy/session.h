@@ -84,6 +84,10 @@ class session {
     handle_.down = &down_;
     handle_.up = &up_;
     w_.sessions.insert(&handle_);
+    if (w_.sweep_parked) {
+      w_.sweep_parked = false;
+      w_.sweep.cancel();
+    }
   }
   ~session() {
     w_.sessions.erase(&handle_);

@@ -91,6 +91,9 @@ struct worker {
   // The deadline sweep: one timer for all the worker's connections.
   boost::asio::steady_timer sweep{ctx};
   std::chrono::milliseconds sweep_period{100};
+  // No connection is open: the sweep waits for the first one (a session's start wakes it), so
+  // an idle worker makes no wake-ups.
+  bool sweep_parked = false;
   uint64_t next_call = 0;
 
   // The same key comes back call after call: remember the last one's identity. The key stays in

@@ -35,9 +35,14 @@ test('bad requests are refused clearly and the proxy keeps serving', async () =>
     assert.equal((await res.json()).object, 'list');
   };
   try {
+    // The first connection of a proxy that had none: the deadline sweep was parked (an idle
+    // worker makes no wake-ups) and the connection's start must wake it.
+    let r = await raw(port, '', 5000);
+    assert.ok(r.closed, 'the first, silent connection is closed');
+    assert.ok(r.ms >= 300 && r.ms < 4000, `closed after ${r.ms} ms`);
     await good();
 
-    let r = await raw(port, 'THIS IS NOT HTTP\r\n\r\n');
+    r = await raw(port, 'THIS IS NOT HTTP\r\n\r\n');
     assert.equal(statusOf(r.data), 400);
     assert.equal(bodyOf(r.data).error.code, 'bad_request');
     assert.ok(r.closed);

@@ -53,12 +53,13 @@ void queued_sink::run() {
   std::vector<item> batch;
   batch.reserve(max_batch_);
   auto next_tick = std::chrono::steady_clock::now() + flush_every_;
+  bool tick_pending = false;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
-    auto wait = next_tick > now
-                    ? std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now)
-                    : std::chrono::milliseconds(0);
-    bool open = queue_.pop_batch(batch, max_batch_, wait);
+    // Rounded up: a wait truncated to 0 ms returned at once, several times before each tick.
+    auto wait = next_tick > now ? std::chrono::ceil<std::chrono::milliseconds>(next_tick - now)
+                                : std::chrono::milliseconds(0);
+    bool open = queue_.pop_batch(batch, max_batch_, wait, !tick_pending);
     if (!batch.empty()) {
       if (stopping() && std::chrono::steady_clock::now() > drain_deadline()) {
         counters_.dropped.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -71,7 +72,7 @@ void queued_sink::run() {
     }
     if (!open) break;
     if (std::chrono::steady_clock::now() >= next_tick) {
-      tick(false);
+      tick_pending = tick(false);
       next_tick = std::chrono::steady_clock::now() + flush_every_;
     }
   }

@@ -25,13 +25,19 @@ class queued_sink : public sink {
   bool offer(const item& x) override;
   void start() override;
   void stop(std::chrono::milliseconds drain) override;
+  // True while the thread sleeps until the next call: idle, with nothing held for a tick.
+  bool asleep() const { return queue_.consumer_asleep(); }
 
  protected:
   // Sink thread: send one non-empty batch. Count sent/errors/dropped in counters_.
   virtual void deliver(std::vector<item>& batch) = 0;
   // Sink thread: called about every `flush_every`, and once more at stop (`final` = true)
-  // after the last deliver(), for buffered or periodic data.
-  virtual void tick(bool final) { (void)final; }
+  // after the last deliver(), for buffered or periodic data. Returns whether it holds data for
+  // a later tick: while it does not and no call comes, the thread sleeps (no wake-ups when idle).
+  virtual bool tick(bool final) {
+    (void) final;
+    return false;
+  }
   // True once stop() began: long retries should give up.
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   // When stop() must be finished by: deliver() and tick() should not block past it.

@@ -190,9 +190,10 @@ void otlp_sink::deliver(std::vector<item>& batch) {
     post("/v1/logs", logs, static_cast<size_t>(sl->log_records_size()), "log records");
 }
 
-void otlp_sink::tick(bool final) {
+// Metrics not yet exported (or whose export failed) keep the thread ticking.
+bool otlp_sink::tick(bool final) {
   auto now = std::chrono::steady_clock::now();
-  if (!metrics_dirty_ || (!final && now < next_metrics_)) return;
+  if (!metrics_dirty_ || (!final && now < next_metrics_)) return metrics_dirty_;
   next_metrics_ = now + o_.metric_interval;
   pb_coll_metrics::ExportMetricsServiceRequest req;
   auto* rm = req.add_resource_metrics();
@@ -204,6 +205,7 @@ void otlp_sink::tick(bool final) {
   // Cumulative: a failed export is not lost, the next one carries the same totals.
   if (post("/v1/metrics", req, static_cast<size_t>(sm->metrics_size()), "metrics"))
     metrics_dirty_ = false;
+  return metrics_dirty_;
 }
 
 check_result otlp_sink::check() {

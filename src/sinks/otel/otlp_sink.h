@@ -49,7 +49,7 @@ class otlp_sink final : public queued_sink {
 
  private:
   void deliver(std::vector<item>& batch) override;
-  void tick(bool final) override;
+  bool tick(bool final) override;
   // True when the collector took the request; `rejected` gets its partial-success count.
   bool post(const char* path, const google::protobuf::Message& m, size_t items, const char* what,
             int64_t* rejected = nullptr);

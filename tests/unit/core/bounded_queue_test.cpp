@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace llmtap {
@@ -77,6 +78,76 @@ TEST(BoundedQueue, ReachingWakeThresholdWakesTheConsumer) {
   EXPECT_TRUE(q.pop_batch(out, 10, std::chrono::seconds(10)));
   producer.join();
   EXPECT_EQ(out, (std::vector<int>{1, 2}));
+}
+
+}  // namespace
+}  // namespace llmtap
+
+namespace llmtap {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `cond` for up to 5 s.
+template <class F>
+bool eventually(F cond) {
+  for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(1ms))
+    if (cond()) return true;
+  return false;
+}
+
+TEST(BoundedQueue, AnIdleQueueLetsItsConsumerSleepUntilThePushThatEndsTheIdle) {
+  bounded_queue<int> q(16, 4, 20ms);
+  std::atomic<int> returns{0};
+  std::vector<int> got;
+  std::thread consumer([&] {
+    std::vector<int> out;
+    while (out.empty() && q.pop_batch(out, 10, 2ms)) returns.fetch_add(1);
+    got = out;
+  });
+  ASSERT_TRUE(eventually([&] { return q.consumer_asleep(); }));
+  const int before = returns.load();
+  EXPECT_GE(before, 5);  // a few empty 2 ms waits came first (20 ms of idle)
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(returns.load(), before);  // asleep: no timed wake-ups
+  EXPECT_TRUE(q.consumer_asleep());
+  q.try_push(5);  // one item, below wake_at: it still wakes a sleeping consumer
+  consumer.join();
+  EXPECT_EQ(got, std::vector<int>{5});
+  EXPECT_FALSE(q.consumer_asleep());
+}
+
+TEST(BoundedQueue, AConsumerWithPeriodicWorkKeepsItsTimedWaits) {
+  bounded_queue<int> q(16, 1, 10ms);
+  std::atomic<int> returns{0};
+  std::atomic<bool> stop{false};
+  std::thread consumer([&] {
+    std::vector<int> out;
+    while (!stop && q.pop_batch(out, 10, 2ms, /*may_sleep=*/false)) returns.fetch_add(1);
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(q.consumer_asleep());
+  const int seen = returns.load();
+  EXPECT_TRUE(eventually([&] { return returns.load() > seen + 5; }));
+  stop = true;
+  q.close();
+  consumer.join();
+}
+
+TEST(BoundedQueue, ASleepingConsumerEndsWhenTheQueueCloses) {
+  bounded_queue<int> q(4, 1, 5ms);
+  std::atomic<bool> done{false};
+  std::thread consumer([&] {
+    std::vector<int> out;
+    while (q.pop_batch(out, 10, 1ms)) {
+    }
+    done = true;
+  });
+  ASSERT_TRUE(eventually([&] { return q.consumer_asleep(); }));
+  q.close();
+  consumer.join();
+  EXPECT_TRUE(done);
 }
 
 }  // namespace

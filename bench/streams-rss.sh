@@ -5,7 +5,7 @@
 # CHUNK_DELAY_MS between them (x-mock-tokens, x-mock-chunk-delay-ms), so every stream stays open
 # for TOKENS x CHUNK_DELAY_MS. RSS is VmRSS from /proc (nginx: master + workers), sampled every
 # 250 ms; VmHWM is llmtap's peak. llmtap runs with full capture (lib/common.sh). Also what each
-# costs while idle, over IDLE_S seconds from a second after the warm-up calls: wake-ups (context
+# costs while idle, over IDLE_S seconds from 3 s after the warm-up calls: wake-ups (context
 # switches of its threads) and CPU time a second (lib/common.sh, idle_activity).
 #   bench/streams-rss.sh
 #   STREAMS=1000 TOKENS=40 CHUNK_DELAY_MS=250 LLMTAP_WORKERS=1 bench/streams-rss.sh
@@ -69,6 +69,7 @@ l_idle=$(rss_kb "$lpid")
 warm "$lport"
 sleep 1
 l_warm=$(rss_kb "$lpid")
+sleep 2  # the sinks' last flush (1 s) and the queues' quarter second before sleeping
 read -r l_wakes l_cpu < <(idle_activity "$lpid" "$IDLE_S")
 l_client=$(hold llmtap "$lpid" "$lport")
 sleep 2
@@ -86,6 +87,7 @@ n_idle=$(rss_kb "$npid")
 warm "$NGINX_PROXY_PORT"
 sleep 1
 n_warm=$(rss_kb "$npid")
+sleep 2
 read -r n_wakes n_cpu < <(idle_activity "$npid" "$IDLE_S")
 n_client=$(hold nginx "$npid" "$NGINX_PROXY_PORT")
 sleep 2
@@ -111,7 +113,7 @@ JSON
   echo "| llmtap | $(mb "$l_idle") MB | $(mb "$l_warm") MB | $(mb "$l_peak") MB | $(mb "$l_hwm") MB | $(mb "$l_after") MB | $l_client |"
   echo "| nginx | $(mb "$n_idle") MB | $(mb "$n_warm") MB | $(mb "$n_peak") MB | - | $(mb "$n_after") MB | $n_client |"
   echo
-  echo "Idle, over $IDLE_S s from a second after the 200 calls: llmtap $l_wakes wake-ups/s, $l_cpu ms of CPU a second; nginx $n_wakes wake-ups/s, $n_cpu ms a second."
+  echo "Idle, over $IDLE_S s from 3 s after the 200 calls: llmtap $l_wakes wake-ups/s, $l_cpu ms of CPU a second; nginx $n_wakes wake-ups/s, $n_cpu ms a second."
 } >"$OUT/streams-rss.md"
 scrub_paths "$OUT"
 cat "$OUT/streams-rss.md"

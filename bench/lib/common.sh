@@ -117,7 +117,7 @@ hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # threads (voluntary or not); CPU is utime + stime in clock ticks.
 idle_activity() {
   local pids a b
-  pids="$1 $(ps -o pid= --ppid "$1" 2>/dev/null)"
+  pids="$1 $(ps -o pid= --ppid "$1" 2>/dev/null || true)"
   # totals now: "<context switches> <clock ticks>"
   snap() {
     local p w=0 c=0

@@ -92,7 +92,7 @@ if (rss) {
     `nginx ${fmt(rss.nginx.open_peak_kb / 1024)} MB (idle ${fmt(rss.nginx.idle_kb / 1024)} MB)`, peak < 64);
 } else bar('RSS with 1000 open streams: < 64 MB', '', '', null);
 if (rss && rss.llmtap.idle_wakeups_per_s !== undefined)
-  bar(`idle for ${rss.idle_s} s after 200 calls: wake-ups a second (CPU time a second)`,
+  bar(`idle for ${rss.idle_s} s, from 3 s after 200 calls: wake-ups a second (CPU time a second)`,
     `${fmt(rss.llmtap.idle_wakeups_per_s)} (${fmt(rss.llmtap.idle_cpu_ms_per_s, 2)} ms)`,
     `nginx ${fmt(rss.nginx.idle_wakeups_per_s)} (${fmt(rss.nginx.idle_cpu_ms_per_s, 2)} ms)`, undefined);
 // 6. soak

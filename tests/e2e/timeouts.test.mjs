@@ -35,24 +35,32 @@ function post(url, body, headers = {}) {
   });
 }
 
-// Opens a connection, sends `bytes`, reads the first bytes of the answer and then nothing for
-// `stallMs`; then reads whatever the server had sent before it gave up. Resolves with that and
-// whether the server closed (a paused socket cannot see the close until it reads again).
-function stalledReader(port, bytes, stallMs) {
+// Sends `bytes`, reads the first data, then stops reading until `done()` is true (polled every
+// 100 ms, for up to `maxMs`); then reads on and resolves when the server closes the connection.
+// A fixed stall was flaky: on a slow machine the mock produced little enough during it that
+// the socket buffers took all of it and the proxy never had to wait on the client.
+function stalledReader(port, bytes, done, maxMs = 30000) {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let data = '';
     let stalled = false;
-    const timer = setTimeout(() => { s.destroy(); resolve({ closed: false, data }); }, stallMs + 60000);
+    let doneSeen = false;
+    const timer = setTimeout(() => { s.destroy(); resolve({ closed: false, data, doneSeen }); }, maxMs + 30000);
     s.on('connect', () => s.write(bytes));
     s.on('data', (d) => {
       data += d;
       if (stalled) return;
       stalled = true;
       s.pause();
-      setTimeout(() => s.resume(), stallMs);
+      const started = Date.now();
+      const poll = setInterval(() => {
+        doneSeen = done();
+        if (!doneSeen && Date.now() - started < maxMs) return;
+        clearInterval(poll);
+        s.resume();
+      }, 100);
     });
-    s.on('close', () => { clearTimeout(timer); resolve({ closed: true, data }); });
+    s.on('close', () => { clearTimeout(timer); resolve({ closed: true, data, doneSeen }); });
     s.on('error', () => {});
   });
 }
@@ -142,11 +150,17 @@ test('a client that stops reading is let go after the idle timeout', async () =>
   const proxy = await startProxy(mock.url, { env: { LLMTAP_PROXY_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) } });
   const port = Number(new URL(proxy.url).port);
   try {
-    // A client that asks for a long stream and never reads: llmtap stops waiting on the write.
+    // A client that asks for a long stream (~12 MB, far more than the socket buffers hold: 4 MB
+    // at most for llmtap's send buffer here, the client's stays small while it does not read)
+    // and stops reading: llmtap stops waiting on the write after the idle timeout and records
+    // the call. The client reads on once the store has it.
     const longStream = chat({ stream: true });
     const req = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n` +
       `Content-Type: application/json\r\nx-mock-tokens: 40000\r\nContent-Length: ${Buffer.byteLength(longStream)}\r\n\r\n${longStream}`;
-    const stalled = await stalledReader(port, req, 3000);
+    const aborted = () => queryStore(proxy.dataDir,
+      "SELECT count(*) AS n FROM calls WHERE outcome = 'client_aborted'")[0].n > 0;
+    const stalled = await stalledReader(port, req, aborted);
+    assert.ok(stalled.doneSeen, 'the call of a client that stopped reading was given up and recorded');
     assert.ok(stalled.closed, 'the connection of a client that stopped reading was closed');
     assert.match(stalled.data, /^HTTP\/1\.1 200/);
     assert.ok(!stalled.data.includes('data: [DONE]'), 'the stream was given up before its end');

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "eventually.h"
+
 namespace llmtap {
 namespace {
 
@@ -88,14 +90,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `cond` for up to 5 s.
-template <class F>
-bool eventually(F cond) {
-  for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(1ms))
-    if (cond()) return true;
-  return false;
-}
+using llmtap::test_support::eventually;
 
 TEST(BoundedQueue, AnIdleQueueLetsItsConsumerSleepUntilThePushThatEndsTheIdle) {
   bounded_queue<int> q(16, 4, 20ms);

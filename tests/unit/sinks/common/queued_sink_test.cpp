@@ -8,18 +8,14 @@
 #include <memory>
 #include <thread>
 
+#include "eventually.h"
+
 namespace llmtap::sinks {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class F>
-bool eventually(F cond) {
-  for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(1ms))
-    if (cond()) return true;
-  return false;
-}
+using llmtap::test_support::eventually;
 
 class counting_sink : public queued_sink {
  public:

@@ -7,7 +7,7 @@
 #   sdk-stream.sh   the SSE pass with the request the SDKs send by default (no stream_options),
 #                   16/64 connections, direct and nginx as anchors
 #   streaming.sh    added time to first token and inter-chunk delay
-#   streams-rss.sh  RSS idle and with 1000 open streams (nginx as the anchor)
+#   streams-rss.sh  RSS idle and with 1000 open streams, idle wake-ups and CPU (nginx as the anchor)
 #   soak.sh         10 minutes of steady load, RSS every 10 s
 #   micro.sh        Google Benchmark micro-benchmarks and the tokenizer vs tiktoken (npm)
 #   profile.sh      callgrind instructions per call vs nginx, perf (PROFILE=1; off by default)

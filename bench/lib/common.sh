@@ -102,10 +102,12 @@ bg_stop_all() {
   BENCH_PIDS=()
 }
 
+# proc_tree PID: PID and its children (nginx: the master and its workers).
+proc_tree() { echo "$1 $(ps -o pid= --ppid "$1" 2>/dev/null || true)"; }
 # RSS of a process and its children (nginx: master + workers), in KB; and one process's VmHWM.
 rss_kb() {
   local sum=0 p
-  for p in $1 $(ps -o pid= --ppid "$1" 2>/dev/null); do
+  for p in $(proc_tree "$1"); do
     [ -r "/proc/$p/status" ] || continue
     sum=$((sum + $(awk '/^VmRSS:/{print $2}' "/proc/$p/status")))
   done
@@ -117,7 +119,7 @@ hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # threads (voluntary or not); CPU is utime + stime in clock ticks.
 idle_activity() {
   local pids a b
-  pids="$1 $(ps -o pid= --ppid "$1" 2>/dev/null || true)"
+  pids=$(proc_tree "$1")
   # totals now: "<context switches> <clock ticks>"
   snap() {
     local p w=0 c=0

@@ -9,11 +9,13 @@
 #   delay D:  CHUNK_DELAY_MS between events (nginx echo_sleep, millisecond timers): each event
 #             is a separate upstream read, as from a real model; gives the added inter-chunk delay.
 # Added figures: per repetition, the target's p50 minus direct's p50; the median over repetitions.
+# Target `floor` is bench/floor/byte_relay: it copies bytes with no HTTP at all, so what it adds is
+# what any epoll proxy pays on this machine (bench/README.md, "The floor").
 #   bench/streaming.sh
 #   TARGETS="direct nginx llmtap" REPS=5 CALLS=200 CHUNK_DELAY_MS=2 bench/streaming.sh
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
-TARGETS=${TARGETS:-"direct nginx haproxy portkey llmtap"}
+TARGETS=${TARGETS:-"direct nginx haproxy portkey floor llmtap"}
 REPS=${REPS:-5}
 CALLS=${CALLS:-300}            # measured calls per target and repetition (after 30 warm-up calls)
 DELAY_CALLS=${DELAY_CALLS:-60} # the same with the chunk delay (each call lasts ~17 x D ms)
@@ -38,6 +40,7 @@ statsd_port=$(free_port)
 write_llmtap_config "$DATA" "$statsd_port"
 bg_start "$DATA/drain" taskset -c "$CLIENT_CPUS" "$CLIENT" drain --port "$statsd_port"
 LL_PORT=${S_LLMTAP_PORT:-19100}
+FLOOR_PORT=${S_FLOOR_PORT:-18184}
 PROXY_NAME=llmtap PROXY_URL=http://127.0.0.1:$LL_PORT
 PROXY_CMD="$LLMTAP serve --config $DATA/llmtap.toml --listen 127.0.0.1:$LL_PORT --admin-listen 127.0.0.1:$((LL_PORT + 1)) --upstream \$MOCK_URL --data-dir $DATA --workers 1"
 
@@ -47,13 +50,16 @@ measure() {  # measure PASS CALLS
   for t in $TARGETS; do
     case $t in
       direct) ;; nginx) start_nginx_proxy ;; haproxy) start_haproxy ;; portkey) start_portkey ;;
-      llmtap) start_custom ;; *) bdie "unknown target $t" ;;
+      llmtap) start_custom ;;
+      floor) bg_start "$BENCH_WORK/floor" taskset -c "$SERVER_CPUS" "$RELAY" --listen "127.0.0.1:$FLOOR_PORT" --upstream "127.0.0.1:$MOCK_PORT"
+             floor_pid=$BG_PID; wait_http "http://127.0.0.1:$FLOOR_PORT/health" || bdie "byte_relay did not start" ;;
+      *) bdie "unknown target $t" ;;
     esac
   done
   for rep in $(seq "$REPS"); do
     tl=($TARGETS); k=$(( (rep - 1) % ${#tl[@]} )); order="${tl[*]:k} ${tl[*]:0:k}"
     for t in $order; do
-      url=$(target_url "$t"); hp=${url#http://}
+      url=$(target_url "$t"); [ "$t" = floor ] && url=http://127.0.0.1:$FLOOR_PORT; hp=${url#http://}
       args=()
       IFS='|' read -ra hs <<<"$(target_headers "$t")"
       for h in "${hs[@]}"; do [ -n "$h" ] && args+=(--header "$h"); done
@@ -64,6 +70,7 @@ measure() {  # measure PASS CALLS
     done
   done
   stop_all
+  [ -z "${floor_pid:-}" ] || bg_stop "$floor_pid"
 }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$OUT/streaming.tsv"

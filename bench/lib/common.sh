@@ -9,6 +9,7 @@ CLIENT_CPUS=${CLIENT_CPUS:-0}       # load generators and clients
 SERVER_CPUS=${SERVER_CPUS:-1}       # the mock and the proxy under test (as the shared harness pins them)
 LLMTAP=${LLMTAP_BIN:-$BUILD/llmtap}  # LLMTAP_BIN: measure another binary (an A/B)
 CLIENT=$BUILD/bench/bench_client
+RELAY=$BUILD/bench/byte_relay          # the floor: bytes copied, no HTTP (bench/floor)
 
 blog() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bdie() { blog "ERROR: $*"; exit 1; }
@@ -26,7 +27,7 @@ scrub_paths() {
 build_bench() {
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMTAP_TESTS=OFF -DLLMTAP_BENCH=ON >/dev/null ||
     bdie "cmake configure failed"
-  cmake --build "$BUILD" -j "$JOBS" --target llmtap bench_client llmtap_micro >"$BUILD/bench-build.log" 2>&1 ||
+  cmake --build "$BUILD" -j "$JOBS" --target llmtap bench_client byte_relay llmtap_micro >"$BUILD/bench-build.log" 2>&1 ||
     { tail -30 "$BUILD/bench-build.log" >&2; bdie "build failed (log: $BUILD/bench-build.log)"; }
   # what the binaries were built from: others may commit while a long run goes on
   local c

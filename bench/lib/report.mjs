@@ -69,7 +69,8 @@ if (st) {
     // The floor (bench/floor/byte_relay) copies bytes and nothing else: no proxy adds less.
     const floor = ts.floor?.ttft_added;
     const note = [pass === 'delay0' ? '' : 'nginx echo_sleep timers (ms) add noise to this pass',
-      floor > 50 ? `the floor (a byte relay, no HTTP) adds ${sgn(floor)} µs: the bar is below what any epoll proxy adds on this machine` : ''];
+      !Number.isFinite(floor) ? '' : floor >= 50 ? `the floor (a byte relay, no HTTP) adds ${sgn(floor)} µs: no proxy meets the bar on this machine`
+        : `the floor (a byte relay, no HTTP) adds ${sgn(floor)} µs: ${fmt(50 - floor, 0)} µs of the bar are left for a proxy's own work`];
     bar(`added time to first token p50 (${pass === 'delay0' ? 'no upstream delay' : pass.replace('delay', '') + ' ms between events'}): ≤ 50 µs`,
       `${sgn(ts.llmtap.ttft_added)} µs`, `direct TTFT ${fmt(ts.direct.ttft, 0)} µs; ${n}`, ts.llmtap.ttft_added <= 50,
       note.filter(Boolean).join('; '));

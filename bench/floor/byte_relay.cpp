@@ -1,9 +1,10 @@
-// byte_relay: the floor of a user-space proxy on this machine, for the benchmark only (bench/README.md,
-// "The floor"). It accepts loopback TCP connections and, for each, opens one to the upstream and copies
-// bytes both ways unchanged: no HTTP parsing, no capture, no timers, no allocation per event. Per
-// upstream event it makes the fewest system calls a readiness-based proxy can make: one epoll_wait,
-// one read, one write. What it adds to a call is what any proxy built on epoll pays here (the kernel,
-// the scheduler, the hypervisor's wake-ups); what llmtap adds beyond it is llmtap's own.
+// byte_relay: the floor of a user-space proxy on this machine, for the benchmark only
+// (bench/README.md, "The floor"). It accepts loopback TCP connections and, for each, opens one to
+// the upstream and copies bytes both ways unchanged: no HTTP parsing, no capture, no timers, no
+// allocation per event. Per upstream event it makes the fewest system calls a readiness-based proxy
+// can make: one epoll_wait, one read, one write. What it adds to a call is what any proxy built on
+// epoll pays here (the kernel, the scheduler, the hypervisor's wake-ups); what llmtap adds beyond
+// it is llmtap's own.
 //   byte_relay --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT [--busy-poll]
 // --busy-poll: never block in epoll_wait (timeout 0): the CPU never halts between events, at the
 // price of spinning it at 100% (HAProxy's "busy-polling" does the same, for VMs).
@@ -36,7 +37,8 @@ sockaddr_in parse_ipv4(const std::string& host_port) {
   const auto colon = host_port.rfind(':');
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  if (colon == std::string::npos || inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &a.sin_addr) != 1) {
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &a.sin_addr) != 1) {
     std::fprintf(stderr, "byte_relay: expected IPv4 host:port, got '%s'\n", host_port.c_str());
     std::exit(2);
   }
@@ -47,9 +49,9 @@ sockaddr_in parse_ipv4(const std::string& host_port) {
 // One direction's pending bytes when the receiver's socket buffer was full (rare on loopback).
 struct side {
   int fd = -1;
-  int peer = -1;             // the fd this side's bytes are written to
-  std::string backlog;       // bytes read from this side not yet written to the peer
-  bool want_out = false;     // registered for EPOLLOUT on the peer
+  int peer = -1;          // the fd this side's bytes are written to
+  std::string backlog;    // bytes read from this side not yet written to the peer
+  bool want_out = false;  // registered for EPOLLOUT on the peer
 };
 
 int g_epoll = -1;
@@ -125,7 +127,8 @@ void on_writable(int fd) {
 void accept_one(int listener, const sockaddr_in& upstream) {
   const int c = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (c < 0) return;
-  const int u = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // blocking connect: loopback, instant
+  const int u =
+      socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // blocking connect: loopback, instant
   if (u < 0 || connect(u, reinterpret_cast<const sockaddr*>(&upstream), sizeof upstream) != 0) {
     std::fprintf(stderr, "byte_relay: connect upstream: %s\n", std::strerror(errno));
     close(c);
@@ -151,9 +154,12 @@ int main(int argc, char** argv) {
   int wait_ms = -1;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
-    if (k == "--busy-poll") wait_ms = 0;
-    else if (k == "--listen" && i + 1 < argc) listen_at = argv[++i];
-    else if (k == "--upstream" && i + 1 < argc) upstream_at = argv[++i];
+    if (k == "--busy-poll")
+      wait_ms = 0;
+    else if (k == "--listen" && i + 1 < argc)
+      listen_at = argv[++i];
+    else if (k == "--upstream" && i + 1 < argc)
+      upstream_at = argv[++i];
   }
   if (listen_at.empty() || upstream_at.empty()) {
     std::fprintf(stderr, "usage: byte_relay --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT\n");
@@ -164,7 +170,8 @@ int main(int argc, char** argv) {
   const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int one = 1;
   setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(listener, reinterpret_cast<const sockaddr*>(&listen_addr), sizeof listen_addr) != 0) die("bind");
+  if (bind(listener, reinterpret_cast<const sockaddr*>(&listen_addr), sizeof listen_addr) != 0)
+    die("bind");
   if (listen(listener, 1024) != 0) die("listen");
   g_epoll = epoll_create1(EPOLL_CLOEXEC);
   if (g_epoll < 0) die("epoll_create1");
@@ -173,15 +180,21 @@ int main(int argc, char** argv) {
   for (;;) {
     const int n = epoll_wait(g_epoll, events, 256, wait_ms);
     if (n < 0 && errno != EINTR) die("epoll_wait");
+    bool accept_pending = false;
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == listener) {
-        accept_one(listener, upstream);
+        accept_pending = true;
         continue;
       }
-      if (static_cast<size_t>(fd) >= g_sides.size() || g_sides[fd].fd < 0) continue;  // closed earlier in this batch
+      if (static_cast<size_t>(fd) >= g_sides.size() || g_sides[fd].fd < 0)
+        continue;  // closed earlier in this batch
       if (events[i].events & EPOLLOUT) on_writable(fd);
-      if (g_sides[fd].fd >= 0 && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(fd);
+      if (g_sides[fd].fd >= 0 && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        on_readable(fd);
     }
+    // After the batch: a new connection may reuse the number of an fd closed in it, whose
+    // later events in the batch must not reach the newcomer.
+    if (accept_pending) accept_one(listener, upstream);
   }
 }

@@ -51,7 +51,8 @@ measure() {  # measure PASS CALLS
     case $t in
       direct) ;; nginx) start_nginx_proxy ;; haproxy) start_haproxy ;; portkey) start_portkey ;;
       llmtap) start_custom ;;
-      floor) bg_start "$BENCH_WORK/floor" taskset -c "$SERVER_CPUS" "$RELAY" --listen "127.0.0.1:$FLOOR_PORT" --upstream "127.0.0.1:$MOCK_PORT"
+      floor) ensure_free "$FLOOR_PORT"
+             bg_start "$BENCH_WORK/floor" taskset -c "$SERVER_CPUS" "$RELAY" --listen "127.0.0.1:$FLOOR_PORT" --upstream "127.0.0.1:$MOCK_PORT"
              floor_pid=$BG_PID; wait_http "http://127.0.0.1:$FLOOR_PORT/health" || bdie "byte_relay did not start" ;;
       *) bdie "unknown target $t" ;;
     esac

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.h"
+
 namespace llmtap {
 namespace {
 
@@ -42,7 +44,7 @@ TEST(MemoryRelease, TheThreadTrimsAfterTheDropAndStopsPromptly) {
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(m.trims(), 0u);
   open = 0;
-  for (int i = 0; i < 200 && m.trims() == 0; ++i) std::this_thread::sleep_for(5ms);
+  test_support::eventually([&] { return m.trims() != 0; }, 1s);
   EXPECT_EQ(m.trims(), 1u);
   auto t0 = std::chrono::steady_clock::now();
   m.stop();

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "eventually.h"
 #include "store/schema.h"
 #include "test_util.h"
 
@@ -19,16 +20,9 @@ using test::scalar_text;
 class Writer : public test::temp_dir_test {
  protected:
   db_ptr reader() { return open_store_for_reading(db_path()); }
-
-  template <class Pred>
-  static bool eventually(Pred p) {
-    for (int i = 0; i < 500; ++i) {
-      if (p()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return p();
-  }
 };
+
+using llmtap::test_support::eventually;
 
 TEST_F(Writer, WritesEveryOfferedCallInBatchesAndStopDrains) {
   store_writer w(db_path(), 10000, 16, std::chrono::milliseconds(5));

@@ -2,6 +2,7 @@
 // and headers of each flavor, gzip, batching, retries, drops counted, and check().
 #include "sinks/line_protocol/line_protocol.h"
 
+#include "eventually.h"
 #include "http_test_server.h"
 
 #include <gtest/gtest.h>
@@ -138,7 +139,7 @@ TEST(LineProtocolSink, RetriesA503ThenGivesUpOnA400AndCountsTheDrop) {
   line_protocol_sink s(options(srv.url, lp::flavor::influxdb1));
   s.start();
   s.offer(call(1));
-  for (int i = 0; i < 100 && s.counters().sent.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  test_support::eventually([&] { return s.counters().sent.load() != 0; }, 1s);
   s.offer(call(2));
   s.stop(2s);
   EXPECT_EQ(srv.requests().size(), 3u);  // 503, retried to 204; then 400, not retried

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "eventually.h"
 #include "http_test_server.h"
 #include "otlp_fixtures.h"
 #include "sinks/otel/otlp_sink.h"
@@ -55,9 +56,10 @@ std::vector<request> at(http_server& srv, const std::string& path) {
   return out;
 }
 
+// Waits up to 3 s; the assertions after it say what was expected.
 template <class F>
 void wait_for(F&& done) {
-  for (int i = 0; i < 300 && !done(); ++i) std::this_thread::sleep_for(10ms);
+  test_support::eventually(done, 3s);
 }
 
 TEST(OtlpSink, SendsSpansLogsAndMetricsToTheSignalPaths) {
